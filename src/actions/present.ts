@@ -1,0 +1,113 @@
+// Converts stored certificate rows into the SDK's response models (Certificates, DescribeCertificateResponse).
+// Field types follow ssl_models.d.ts exactly (ProjectId is a string, Status a number): the Go SDK fails a
+// whole call when one field's JSON type differs. Where there is no value, the real service's "none" is used.
+
+import { findProduct } from '../orders/products.js';
+import { STATUS_NAMES, type StatusCode } from '../orders/status.js';
+import type { CertificateRow } from '../store/schema.js';
+
+/** Tencent returns times as 'YYYY-MM-DD HH:mm:ss' in Beijing time (UTC+8, no daylight saving). */
+export function formatTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '';
+  const d = new Date(Number(ms) + 8 * 3600_000);
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Parses 'YYYY-MM-DD HH:mm:ss' (Beijing time) or 'YYYY-MM-DD'; undefined when malformed. */
+export function parseTime(s: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$/.exec(s);
+  if (!m) return undefined;
+  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) - 8 * 3600_000;
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function sanOf(row: CertificateRow): string[] {
+  return JSON.parse(row.san) as string[];
+}
+
+function productOf(row: CertificateRow) {
+  return row.product_id === null ? undefined : findProduct(row.product_id);
+}
+
+/** Fields shared by DescribeCertificates' items and DescribeCertificate(Detail). */
+export function commonFields(row: CertificateRow, lang: 'en-US' | 'zh-CN') {
+  const product = productOf(row);
+  const san = sanOf(row);
+  const status = row.status as StatusCode;
+  return {
+    OwnerUin: row.owner_uin,
+    ProjectId: String(row.project_id),
+    From: row.source === 'upload' ? 'upload' : (product?.brand.toLowerCase() ?? ''),
+    CertificateType: 'SVR',
+    PackageType: row.product_id === null ? '' : String(row.product_id),
+    ProductZhName: product?.nameZh ?? '',
+    Domain: row.domain,
+    Alias: row.alias,
+    Status: row.status,
+    StatusMsg: row.status_msg ?? '',
+    VerifyType: row.verify_type ?? '',
+    VulnerabilityStatus: 'INACTIVE',
+    CertBeginTime: formatTime(row.cert_begin),
+    CertEndTime: formatTime(row.cert_end),
+    ValidityPeriod: String(12 * row.time_span),
+    InsertTime: formatTime(row.created_at),
+    CertificateId: row.certificate_id,
+    CertificateExtra: {
+      DomainNumber: String(row.domain_num),
+      OriginCertificateId: '',
+      ReplacedBy: '',
+      ReplacedFor: '',
+      RenewOrder: '',
+      SMCert: 0,
+      CompanyType: 0,
+    },
+    PackageTypeName: product ? (lang === 'zh-CN' ? product.nameZh : product.nameEn) : '',
+    StatusName: STATUS_NAMES[status]?.[lang === 'zh-CN' ? 'zh' : 'en'] ?? '',
+    SubjectAltName: san,
+    IsVip: false,
+    IsWildcard: san.some((d) => d.startsWith('*.')),
+    IsDv: row.is_dv === 1,
+    IsVulnerability: false,
+    RenewAble: false,
+    Deployable: row.cert_pem !== null,
+    Tags: JSON.parse(row.tags) as Array<{ TagKey: string; TagValue: string }>,
+  };
+}
+
+/** One item of DescribeCertificates. */
+export function rowToCertificates(row: CertificateRow, lang: 'en-US' | 'zh-CN') {
+  const product = productOf(row);
+  const san = sanOf(row);
+  return {
+    ...commonFields(row, lang),
+    ProjectInfo: null,
+    BoundResource: [],
+    IsIgnore: false,
+    IsSM: false,
+    EncryptAlgorithm: product?.algorithm ?? 'RSA',
+    CAEncryptAlgorithms: [],
+    CAEndTimes: [],
+    CACommonNames: [],
+    PreAuditInfo: null,
+    AutoRenewFlag: 0,
+    HostingStatus: null,
+    HostingCompleteTime: null,
+    HostingRenewCertId: null,
+    HasRenewOrder: null,
+    ReplaceOriCertIsDelete: false,
+    IsExpiring: false,
+    DVAuthDeadline: null,
+    ValidationPassedTime: null,
+    CertSANs: san,
+    AwaitingValidationMsg: null,
+    AllowDownload: row.cert_pem !== null,
+    IsDNSPODResolve: false,
+    IsPackage: false,
+    KeyPasswordCustomFlag: row.key_password_sealed !== null,
+    SupportDownloadType: null,
+    CertRevokedTime: row.revoked_at === null ? null : formatTime(row.revoked_at),
+    HostingResourceTypes: null,
+    HostingConfig: null,
+    IsHostingUploadRenewCert: false,
+  };
+}

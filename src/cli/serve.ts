@@ -1,0 +1,84 @@
+// `tcssl serve`: assembles the services and the gateway and listens. On an empty store it creates a default
+// account and key, prints them once, and writes them to <data>/credentials.json (mode 0600).
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import type { Config, ConfigInput } from '../config.js';
+import { splitListen } from '../config.js';
+import { MemoryRateLimiter, NoRateLimiter } from '../gateway/rate-limit.js';
+import { buildServer } from '../gateway/server.js';
+import { assemble } from './assemble.js';
+import { configFrom, type StoreFlags, withStoreFlags } from './options.js';
+
+interface ServeFlags extends StoreFlags {
+  listen?: string;
+  validation?: string;
+  logLevel?: string;
+  publicBaseUrl?: string;
+  rateLimit?: boolean;
+}
+
+export async function serve(config: Config): Promise<{ close(): Promise<void>; address: string }> {
+  const services = await assemble(config);
+  if ((await services.iam.countAccounts()) === 0) {
+    const account = await services.iam.createAccount({ name: 'default' });
+    const file = join(config.dataDir, 'credentials.json');
+    const { listen } = config;
+    const creds = { ...account, Endpoint: `http://${listen}` };
+    writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+    // Printed once, on the first start only: the SecretKey is sealed in the store from now on.
+    process.stdout.write(
+      `Created the default account ${account.Uin}.\n  SecretId:  ${account.SecretId}\n  SecretKey: ${account.SecretKey}\n` +
+        `Saved to ${file} (mode 0600); it is not printed again.\n`,
+    );
+  }
+  const rateLimiter = config.rateLimit.enabled ? new MemoryRateLimiter() : new NoRateLimiter();
+  const app = buildServer({ config, services, rateLimiter });
+  const { host, port } = splitListen(config.listen);
+  const address = await app.listen({ host, port });
+  app.log.info({ address, store: services.store.location, validation: config.validation }, 'tcssl listening');
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await app.close();
+      await rateLimiter.close();
+      await services.close();
+    })();
+    return closing;
+  };
+  return { close, address };
+}
+
+export function serveCommand(): Command {
+  return withStoreFlags(
+    new Command('serve')
+      .description('run the API server')
+      .option('--listen <host:port>', 'address to listen on [env TCSSL_LISTEN, default 127.0.0.1:9000]')
+      .option(
+        '--validation <mode>',
+        'auto (checks pass at once) or strict (real DNS/HTTP checks) [env TCSSL_VALIDATION]',
+      )
+      .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [env TCSSL_LOG_LEVEL]')
+      .option('--public-base-url <url>', 'base URL named in certificates for CRL/OCSP [env TCSSL_PUBLIC_BASE_URL]')
+      .option('--no-rate-limit', 'lift every per-account rate limit (benchmarks only)'),
+  ).action(async (f: ServeFlags) => {
+    const extra: ConfigInput = {};
+    if (f.listen) extra.listen = f.listen;
+    if (f.validation) extra.validation = f.validation as 'auto' | 'strict';
+    if (f.logLevel) extra.logLevel = f.logLevel as ConfigInput['logLevel'];
+    if (f.publicBaseUrl) extra.publicBaseUrl = f.publicBaseUrl;
+    if (f.rateLimit === false) extra.rateLimit = { enabled: false };
+    const config = configFrom(f, extra);
+    const server = await serve(config);
+    const stop = (signal: string) => {
+      process.stderr.write(`${signal}: shutting down\n`);
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,176 @@
+// The one typed configuration: defaults, then an optional JSON file, then TCSSL_* environment variables,
+// then command-line flags. The only module that reads process.env; everything else receives its part.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const listenSchema = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port out of range');
+
+export const configSchema = z.strictObject({
+  /** Where the API listens, HOST:PORT. Loopback by default so a first start exposes nothing. */
+  listen: listenSchema.default('127.0.0.1:9000'),
+  /** Directory for the SQLite file, the master key file and credentials.json. */
+  dataDir: z.string().min(1).default('./data'),
+  /** Database URL; empty means SQLite at <dataDir>/tcssl.db. */
+  db: z.string().default(''),
+  /** auto: every domain check passes at once (local stand-in, CI); strict: real DNS/HTTP checks. The root is
+   * trusted by nobody until an operator installs it, so auto issues nothing a browser would accept. */
+  validation: z.enum(['auto', 'strict']).default('auto'),
+  /** 64 hex chars (32 bytes). Empty means <dataDir>/master.key, created with mode 0600 on first start. */
+  masterKey: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64})?$/, 'expected 64 hex characters')
+    .default(''),
+  /** Base URL that certificates name for CRL and OCSP; empty means http://<listen>. */
+  publicBaseUrl: z.string().default(''),
+  /** pino level: fatal, error, warn, info, debug, trace, silent. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  rateLimit: z
+    .strictObject({
+      /** Off only for benchmarks: every per-(account, action) limit is lifted. */
+      enabled: z.boolean().default(true),
+      /** Requests per second per (account, action) for actions that declare no limit of their own.
+       * Tencent documents 20/s for the SSL actions, so that is the default. */
+      defaultPerSecond: z.number().int().positive().default(20),
+      /** Per-action overrides, e.g. {"DescribeCertificates": 50}. */
+      perAction: z.record(z.string(), z.number().int().positive()).default({}),
+      /** 'memory' (one node) or a redis:// URL shared by many nodes. */
+      store: z.string().default('memory'),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      /** Largest accepted request body in bytes; Tencent caps POST bodies at 10 MB. */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 1024 * 1024),
+      /** Largest accepted query string in bytes; Tencent caps GET requests at 32 KB. */
+      maxQueryBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(32 * 1024),
+      /** Allowed distance between the request Timestamp and server time, seconds (Tencent: 300). */
+      clockSkewSeconds: z.number().int().positive().default(300),
+    })
+    .prefault({}),
+  keys: z
+    .strictObject({
+      /** RSA keys kept ready for CsrType=online, so a Submit never waits on key generation. 0 disables. */
+      rsaPoolSize: z.number().int().min(0).max(1000).default(16),
+      /** ECDSA P-256 keys kept ready (cheap to make, so a small pool). */
+      ecPoolSize: z.number().int().min(0).max(1000).default(4),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Environment variable -> config path. */
+const ENV: Record<string, string[]> = {
+  TCSSL_LISTEN: ['listen'],
+  TCSSL_DATA: ['dataDir'],
+  TCSSL_DB: ['db'],
+  TCSSL_VALIDATION: ['validation'],
+  TCSSL_MASTER_KEY: ['masterKey'],
+  TCSSL_PUBLIC_BASE_URL: ['publicBaseUrl'],
+  TCSSL_LOG_LEVEL: ['logLevel'],
+  TCSSL_RATE_LIMIT_ENABLED: ['rateLimit', 'enabled'],
+  TCSSL_RATE_LIMIT_DEFAULT: ['rateLimit', 'defaultPerSecond'],
+  TCSSL_RATE_LIMIT_STORE: ['rateLimit', 'store'],
+  TCSSL_MAX_BODY_BYTES: ['limits', 'maxBodyBytes'],
+  TCSSL_RSA_POOL_SIZE: ['keys', 'rsaPoolSize'],
+};
+
+export const ENV_VARS = Object.keys(ENV);
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+/** Environment strings become numbers/booleans where the target field is one. */
+function coerce(raw: string): unknown {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Builds the frozen config. `overrides` are already-parsed command-line values (nested like the schema).
+ * `env` is passed in by the CLI (process.env) so tests can give their own.
+ */
+export function loadConfig(opts: {
+  env?: Record<string, string | undefined>;
+  file?: string;
+  overrides?: ConfigInput;
+}): Config {
+  const merged: Record<string, unknown> = {};
+  const env = opts.env ?? {};
+  const file = opts.file ?? env.TCSSL_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(resolve(file), 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+    }
+    deepMerge(merged, parsed as Record<string, unknown>);
+  }
+  for (const [name, path] of Object.entries(ENV)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') setPath(merged, path, path[0] === 'masterKey' ? raw : coerce(raw));
+  }
+  if (opts.overrides) deepMerge(merged, opts.overrides as Record<string, unknown>);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(`invalid configuration at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return deepFreeze(result.data);
+}
+
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(source)) {
+    if (v === undefined) continue;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const existing = target[k];
+      const next = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : {};
+      deepMerge(next, v as Record<string, unknown>);
+      target[k] = next;
+    } else {
+      target[k] = v;
+    }
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Splits HOST:PORT (IPv6 in brackets). */
+export function splitListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
+  return { host, port: Number(listen.slice(i + 1)) };
+}

@@ -1,0 +1,74 @@
+// The only code that shapes {"Response": {...}} bodies, success or error, always for HTTP 200.
+// It maps protocol-neutral DomainError kinds to wire codes: first through the action's own table, then the
+// gateway defaults below. Anything untyped becomes InternalError and its detail never leaves the process.
+
+import { type ErrorKind, isDomainError } from '../errors.js';
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+
+export type Language = 'en-US' | 'zh-CN';
+
+/** An error already in wire terms (the gateway's own: signature, parameters, rate limit...). */
+export class WireError extends Error {
+  readonly code: ErrorCode;
+  readonly zh: string;
+  constructor(code: ErrorCode, en?: string, zh?: string) {
+    super(en ?? ERROR_CODES[code].en);
+    this.name = 'WireError';
+    this.code = code;
+    this.zh = zh ?? (en ? `${ERROR_CODES[code].zh} ${en}` : ERROR_CODES[code].zh);
+  }
+  text(lang: Language): string {
+    return lang === 'zh-CN' ? this.zh : this.message;
+  }
+}
+
+export const DEFAULT_KIND_CODES: Record<ErrorKind, ErrorCode> = {
+  InvalidParam: 'InvalidParameterValue',
+  NotFound: 'ResourceNotFound',
+  WrongStatus: 'FailedOperation.InvalidCertificateStatusCode',
+  AuthError: 'AuthFailure.UnauthorizedOperation',
+  NoProjectPermission: 'FailedOperation.NoProjectPermission',
+  NoRealNameAuth: 'FailedOperation.NoRealNameAuth',
+  ExceedsFreeLimit: 'FailedOperation.ExceedsFreeLimit',
+  Incomplete: 'FailedOperation.InvalidParam',
+  Unsupported: 'UnsupportedOperation',
+  Conflict: 'FailedOperation.CertificateExists',
+  ParseError: 'FailedOperation.CertificateParseError',
+  Mismatch: 'FailedOperation.CertificateMismatch',
+  CsrInvalid: 'FailedOperation.CertificateCsrParseFailed',
+  CannotDeleteIssued: 'FailedOperation.CannotBeDeletedIssued',
+  NotDownloadable: 'FailedOperation.CertificateStatusNotAllowDownload',
+  Unavailable: 'ServiceUnavailable',
+};
+
+export interface WireFailure {
+  code: ErrorCode;
+  message: string;
+  /** true when the error was not an expected one: the caller must log it with the RequestId */
+  internal: boolean;
+}
+
+/** Turns anything thrown while serving a request into the code and message to send. */
+export function toWireFailure(
+  e: unknown,
+  lang: Language,
+  actionCodes: Partial<Record<ErrorKind, ErrorCode>> = {},
+): WireFailure {
+  if (e instanceof WireError) return { code: e.code, message: e.text(lang), internal: false };
+  if (isDomainError(e)) {
+    const code = actionCodes[e.kind] ?? DEFAULT_KIND_CODES[e.kind];
+    const base = ERROR_CODES[code];
+    // The detail is English and names the field; Chinese callers get the catalogue text in front of it.
+    const message = lang === 'zh-CN' ? `${base.zh}${e.message}` : e.message;
+    return { code, message, internal: false };
+  }
+  return { code: 'InternalError', message: ERROR_CODES.InternalError[lang === 'zh-CN' ? 'zh' : 'en'], internal: true };
+}
+
+export function successBody(requestId: string, data: Record<string, unknown>): string {
+  return JSON.stringify({ Response: { ...data, RequestId: requestId } });
+}
+
+export function errorBody(requestId: string, code: string, message: string): string {
+  return JSON.stringify({ Response: { Error: { Code: code, Message: message }, RequestId: requestId } });
+}

@@ -1,0 +1,143 @@
+// Certificate rows and their operation log. Reads are split from writes: handlers get only the reader, and
+// every write goes through orders/, which puts the row change and its log entry in one transaction.
+
+import type { Db } from './db.js';
+import type { CertificatePatch, CertificateRow, NewCertificate, OperateLogRow } from './schema.js';
+
+export interface CertificateFilter {
+  ownerUin: string;
+  /** null: every project */
+  projects: number[] | null;
+  excludeProjects: number[];
+  statuses?: number[];
+  searchKey?: string;
+  certificateIds?: string[];
+  source?: string;
+  isDv?: boolean;
+  expiringBefore?: number;
+  /** expiration sort; default is newest first by creation */
+  sort?: 'ASC' | 'DESC';
+}
+
+export interface CertificateReader {
+  find(ownerUin: string, certificateId: string): Promise<CertificateRow | undefined>;
+  list(f: CertificateFilter, offset: number, limit: number): Promise<{ total: number; rows: CertificateRow[] }>;
+  logs(
+    ownerUin: string,
+    opts: { from?: number; to?: number; offset: number; limit: number },
+  ): Promise<{
+    total: number;
+    rows: OperateLogRow[];
+  }>;
+  logsOf(ownerUin: string, certificateId: string): Promise<OperateLogRow[]>;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function certificateReader(db: Db): CertificateReader {
+  return {
+    async find(ownerUin, certificateId) {
+      return db
+        .selectFrom('certificates')
+        .selectAll()
+        .where('certificate_id', '=', certificateId)
+        .where('owner_uin', '=', ownerUin)
+        .executeTakeFirst();
+    },
+
+    async list(f, offset, limit) {
+      let q = db.selectFrom('certificates').where('owner_uin', '=', f.ownerUin);
+      if (f.projects !== null) {
+        if (f.projects.length === 0) return { total: 0, rows: [] };
+        q = q.where('project_id', 'in', f.projects);
+      }
+      if (f.excludeProjects.length > 0) q = q.where('project_id', 'not in', f.excludeProjects);
+      if (f.statuses && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
+      if (f.certificateIds && f.certificateIds.length > 0) q = q.where('certificate_id', 'in', f.certificateIds);
+      if (f.source) q = q.where('source', '=', f.source);
+      if (f.isDv !== undefined) q = q.where('is_dv', '=', f.isDv ? 1 : 0);
+      if (f.expiringBefore !== undefined) {
+        const before = f.expiringBefore;
+        q = q.where('cert_end', 'is not', null).where('cert_end', '<', before);
+      }
+      if (f.searchKey) {
+        const pattern = `%${escapeLike(f.searchKey)}%`;
+        q = q.where((eb) =>
+          eb.or([eb('certificate_id', 'like', pattern), eb('alias', 'like', pattern), eb('domain', 'like', pattern)]),
+        );
+      }
+      const countRow = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      let page = q.selectAll();
+      page = f.sort
+        ? page.orderBy('cert_end', f.sort === 'ASC' ? 'asc' : 'desc').orderBy('certificate_id')
+        : page.orderBy('created_at', 'desc').orderBy('certificate_id', 'desc');
+      const rows = await page.limit(limit).offset(offset).execute();
+      return { total: Number(countRow.n), rows };
+    },
+
+    async logs(ownerUin, opts) {
+      let q = db.selectFrom('operate_logs').where('owner_uin', '=', ownerUin);
+      if (opts.from !== undefined) q = q.where('created_at', '>=', opts.from);
+      if (opts.to !== undefined) q = q.where('created_at', '<=', opts.to);
+      const countRow = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = await q
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('seq', 'desc')
+        .limit(opts.limit)
+        .offset(opts.offset)
+        .execute();
+      return { total: Number(countRow.n), rows };
+    },
+
+    async logsOf(ownerUin, certificateId) {
+      return db
+        .selectFrom('operate_logs')
+        .selectAll()
+        .where('owner_uin', '=', ownerUin)
+        .where('certificate_id', '=', certificateId)
+        .orderBy('seq')
+        .execute();
+    },
+  };
+}
+
+export async function insertCertificate(db: Db, row: NewCertificate): Promise<void> {
+  await db.insertInto('certificates').values(row).execute();
+}
+
+/** Applies patch only if the row still has `version`; false when someone else changed it first. */
+export async function updateCertificate(
+  db: Db,
+  certificateId: string,
+  version: number,
+  patch: CertificatePatch,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('certificates')
+    .set({ ...patch, version: version + 1 })
+    .where('certificate_id', '=', certificateId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function deleteCertificate(db: Db, certificateId: string): Promise<void> {
+  await db.deleteFrom('certificates').where('certificate_id', '=', certificateId).execute();
+}
+
+export async function insertOperateLog(db: Db, row: OperateLogRow): Promise<void> {
+  await db.insertInto('operate_logs').values(row).execute();
+}
+
+export async function countFreeCertificates(db: Db, ownerUin: string): Promise<number> {
+  const r = await db
+    .selectFrom('certificates')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('owner_uin', '=', ownerUin)
+    .where('source', '=', 'free')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -1,0 +1,86 @@
+// Opens the store (SQLite file by default), runs migrations, and offers one way to run a write
+// transaction. Knows no policy and no HTTP.
+
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { migrationProvider } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: 'sqlite' | 'postgres';
+  /** A human description of where the data lives, for logs (no credentials). */
+  readonly location: string;
+  /**
+   * Runs fn in one write transaction. On SQLite it is BEGIN IMMEDIATE, which takes the write lock up front
+   * so a read-then-write never fails half-way on a lock upgrade when another process (the CLI) writes too.
+   */
+  tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Cheap liveness probe for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** '' for SQLite in dataDir; a postgres:// URL later */
+  url: string;
+  dataDir: string;
+}
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  if (opts.url && !opts.url.startsWith('sqlite:')) {
+    throw new Error(`unsupported database URL scheme: ${opts.url.split(':')[0]}`);
+  }
+  const file = opts.url.startsWith('sqlite:') ? opts.url.slice('sqlite:'.length) : join(opts.dataDir, 'tcssl.db');
+  const path = resolve(file);
+  mkdirSync(resolve(path, '..'), { recursive: true, mode: 0o700 });
+  const native = new SqliteDatabase(path);
+  native.pragma('journal_mode = WAL');
+  // Wait for a writer in another process (an admin command) instead of failing at once.
+  native.pragma('busy_timeout = 5000');
+  // In WAL mode NORMAL survives a process crash (SIGKILL); only an OS crash or power loss can lose the
+  // last commits.
+  native.pragma('synchronous = NORMAL');
+  native.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  await migrate(db);
+  return {
+    db,
+    dialect: 'sqlite',
+    location: path,
+    async tx(fn) {
+      // Kysely's SQLite driver serialises access to the one connection, so the whole transaction runs
+      // on it without interleaving with other requests of this process.
+      return db.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (e) {
+          await sql`rollback`.execute(conn).catch(() => {});
+          throw e;
+        }
+      });
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? error}`);
+  }
+}
