@@ -40,7 +40,8 @@ const JSON_TYPE = 'application/json';
 function send(reply: FastifyReply, req: FastifyRequest, body: string, status = 200): FastifyReply {
   const trace = header(req.headers, 'x-tc-traceid');
   if (trace) reply.header('X-TC-TraceId', trace.slice(0, 256));
-  return reply.code(status).header('content-type', JSON_TYPE).send(body);
+  // A Buffer, not a string: Fastify appends "; charset=utf-8" to the content type of string payloads.
+  return reply.code(status).header('content-type', JSON_TYPE).send(Buffer.from(body));
 }
 
 function languageOfRequest(req: FastifyRequest): Language {

@@ -143,10 +143,18 @@ export class Iam {
   }
 
   async updateAccount(uin: string, patch: { realNameVerified?: boolean; freeQuota?: number }): Promise<void> {
-    const ok = await repo.updateAccount(this.db, uin, {
+    const { freeQuota } = patch;
+    if (freeQuota !== undefined && (!Number.isInteger(freeQuota) || freeQuota < 0))
+      throw new DomainError('InvalidParam', 'free quota must be >= 0');
+    const set = {
       ...(patch.realNameVerified === undefined ? {} : { real_name_verified: patch.realNameVerified ? 1 : 0 }),
-      ...(patch.freeQuota === undefined ? {} : { free_quota: patch.freeQuota }),
-    });
+      ...(freeQuota === undefined ? {} : { free_quota: freeQuota }),
+    };
+    // An empty SET is an SQL syntax error (`tcssl account update --uin X` with no flag): only check existence.
+    const ok =
+      Object.keys(set).length === 0
+        ? (await repo.findAccount(this.db, uin)) !== undefined
+        : await repo.updateAccount(this.db, uin, set);
     if (!ok) throw new DomainError('NotFound', `account ${uin} does not exist`);
   }
 
@@ -201,7 +209,14 @@ export class Iam {
         if (!(await repo.findAccount(db, uin))) throw new DomainError('NotFound', `account ${uin} does not exist`);
         // Tencent project ids are 7-digit integers; 0 is every account's default project and is never stored.
         const projectId = randomInt(1000000, 10000000);
-        await repo.insertProject(db, { project_id: projectId, owner_uin: uin, name, created_at: this.now() });
+        await repo
+          .insertProject(db, { project_id: projectId, owner_uin: uin, name, created_at: this.now() })
+          .catch((e) => {
+            // Else withFreshId would retry a name clash as an id clash and then fail with the raw SQL error.
+            if (isUniqueViolation(e) && /name/i.test(String(e.message)))
+              throw new DomainError('Conflict', `a project named ${name} already exists`);
+            throw e;
+          });
         return { ProjectId: projectId, Name: name };
       }),
     );
@@ -262,7 +277,9 @@ export class Iam {
       throw new DomainError('NotFound', `sub-user ${subUin} does not exist`);
     if (st.actions.length === 0) throw new DomainError('InvalidParam', 'a policy needs at least one action');
     for (const a of st.actions) {
-      if (!/^(\*|ssl:[A-Za-z*]+)$/.test(a))
+      // A `*` only at the end, as actionMatches reads it: `ssl:*Certificates` would be stored and never match,
+      // so a deny written that way would silently deny nothing.
+      if (!/^(\*|ssl:[A-Za-z]*\*|ssl:[A-Za-z]+)$/.test(a))
         throw new DomainError('InvalidParam', `action ${a} must look like ssl:ActionName, ssl:Prefix* or ssl:*`);
     }
     const policyId = randomUUID();

@@ -59,17 +59,17 @@ const SIG_OK: Record<string, { name: string; hash: string; key: KeyAlgorithm }> 
   '1.2.840.10045.4.3.3': { name: 'ecdsa-with-SHA384', hash: 'sha384', key: 'ECC' },
   '1.2.840.10045.4.3.4': { name: 'ecdsa-with-SHA512', hash: 'sha512', key: 'ECC' },
 };
-const SIG_REFUSED: Record<string, string> = {
-  '1.2.840.113549.1.1.2': 'md2WithRSAEncryption: MD2 signatures are refused',
-  '1.2.840.113549.1.1.3': 'md4WithRSAEncryption: MD4 signatures are refused',
-  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption: MD5 signatures are refused',
-  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption: SHA-1 signatures are refused',
-  '1.3.14.3.2.29': 'sha1WithRSASignature: SHA-1 signatures are refused',
-  '1.2.840.10045.4.1': 'ecdsa-with-SHA1: SHA-1 signatures are refused',
-  '1.2.840.10040.4.3': 'dsa-with-SHA1: SHA-1 and DSA signatures are refused',
-  '1.2.840.113549.1.1.14': 'sha224WithRSAEncryption is not supported',
-  '1.2.840.10045.4.3.1': 'ecdsa-with-SHA224 is not supported',
-  '1.2.840.113549.1.1.10': 'RSASSA-PSS is not supported',
+const SIG_REFUSED: Record<string, [name: string, why: string]> = {
+  '1.2.840.113549.1.1.2': ['md2WithRSAEncryption', 'MD2 signatures are refused'],
+  '1.2.840.113549.1.1.3': ['md4WithRSAEncryption', 'MD4 signatures are refused'],
+  '1.2.840.113549.1.1.4': ['md5WithRSAEncryption', 'MD5 signatures are refused'],
+  '1.2.840.113549.1.1.5': ['sha1WithRSAEncryption', 'SHA-1 signatures are refused'],
+  '1.3.14.3.2.29': ['sha1WithRSASignature', 'SHA-1 signatures are refused'],
+  '1.2.840.10045.4.1': ['ecdsa-with-SHA1', 'SHA-1 signatures are refused'],
+  '1.2.840.10040.4.3': ['dsa-with-SHA1', 'SHA-1 signatures are refused'],
+  '1.2.840.113549.1.1.14': ['sha224WithRSAEncryption', 'SHA-224 is not supported'],
+  '1.2.840.10045.4.3.1': ['ecdsa-with-SHA224', 'SHA-224 is not supported'],
+  '1.2.840.113549.1.1.10': ['RSASSA-PSS', 'RSASSA-PSS signatures are not supported'],
 };
 const KEY_REFUSED: Record<string, string> = {
   '1.3.101.112': 'Ed25519',
@@ -95,6 +95,7 @@ const RSA_OID = '1.2.840.113549.1.1.1';
 const EC_OID = '1.2.840.10045.2.1';
 const EXTENSION_REQUEST_OID = '1.2.840.113549.1.9.14';
 const SAN_OID = '2.5.29.17';
+
 /** C0 controls and DEL: a NUL in a name is the classic way to make two programs read two different names. */
 function hasControlChars(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -138,8 +139,9 @@ export async function createCsr(i: { key: GeneratedKey; subject: SubjectInfo; do
   const names: string[] = [];
   for (const d of [i.subject.commonName.trim(), ...i.domains]) {
     // dNSName is an IA5String: IDNs must arrive as A-labels (punycode).
-    if (!/^[\x21-\x7e]{1,253}$/.test(d))
+    if (!/^[\x21-\x7e]{1,253}$/.test(d)) {
       throw new DomainError('InvalidParam', `domain ${JSON.stringify(d)} is not an ASCII domain name`, 'DomainList');
+    }
     if (!names.some((n) => n.toLowerCase() === d.toLowerCase())) names.push(d);
   }
   const x509 = await loadX509();
@@ -184,12 +186,15 @@ async function parseCsrUnchecked(pem: string): Promise<ParsedCsr> {
 
   const key = checkPublicKey(der, spki);
   const sigOid = oid(der, children(der, sigAlg)[0]);
-  if (SIG_REFUSED[sigOid])
-    throw invalid(`the CSR is signed with ${SIG_REFUSED[sigOid]}; sign it with SHA-256 or stronger`);
+  const refused = SIG_REFUSED[sigOid];
+  if (refused) {
+    throw invalid(`the CSR is signed with ${refused[0]}: ${refused[1]}; sign it with SHA-256, SHA-384 or SHA-512`);
+  }
   const sig = SIG_OK[sigOid];
   if (!sig) throw invalid(`the CSR's signature algorithm ${sigOid} is not supported`);
-  if (sig.key !== key.keyAlgorithm)
+  if (sig.key !== key.keyAlgorithm) {
     throw invalid(`the signature algorithm ${sig.name} does not match the ${key.keyAlgorithm} key`);
+  }
 
   const subjectFields = readSubject(der, subject);
   const dnsNames = attrs ? readSanDnsNames(der, attrs) : [];
@@ -246,14 +251,19 @@ function checkPublicKey(
   if (alg?.tag !== 0x30) throw invalid('the CSR public key is malformed');
   const [algOid, params] = children(der, alg);
   const keyOid = oid(der, algOid);
-  if (KEY_REFUSED[keyOid])
+  if (KEY_REFUSED[keyOid]) {
     throw invalid(`${KEY_REFUSED[keyOid]} keys are not supported; use RSA 2048-8192 or ECDSA P-256/P-384`);
+  }
   let curve: EcCurve | undefined;
   if (keyOid === EC_OID) {
     if (params?.tag !== 0x06) throw invalid('EC keys with explicit curve parameters are not supported');
     const curveOid = oid(der, params);
     const name = CURVES[curveOid] ?? `curve ${curveOid}`;
-    if (name !== 'P-256' && name !== 'P-384') throw invalid(`ECDSA ${name} keys are not supported; use P-256 or P-384`);
+    if (name !== 'P-256' && name !== 'P-384') {
+      throw invalid(
+        `${name === 'SM2' ? name : `ECDSA ${name}`} keys are not supported; use ECDSA P-256 or P-384, or RSA`,
+      );
+    }
     curve = name;
   } else if (keyOid !== RSA_OID) {
     throw invalid(`the public key algorithm ${keyOid} is not supported; use RSA or ECDSA`);

@@ -70,8 +70,9 @@ export function resolveKeySpec(spec: KeySpec): ResolvedKeySpec {
   }
   if (spec.algorithm === 'ECC') {
     const curve = spec.curve ?? 'P-256';
-    if (curve !== 'P-256' && curve !== 'P-384')
+    if (curve !== 'P-256' && curve !== 'P-384') {
       throw new DomainError('Unsupported', 'ECC keys must use P-256 or P-384');
+    }
     return { algorithm: 'ECC', curve };
   }
   throw new DomainError('Unsupported', 'key algorithm must be RSA or ECC');

@@ -35,7 +35,10 @@ export function tempDir(prefix = 'tcssl-test-'): string {
 
 export async function startWorld(overrides: ConfigInput = {}): Promise<World> {
   const dir = tempDir();
-  const config = loadConfig({ overrides: { dataDir: dir, logLevel: 'silent', ...overrides } });
+  // Suites make many calls a second; tests of the limits themselves pass their own rateLimit settings.
+  const config = loadConfig({
+    overrides: { dataDir: dir, logLevel: 'silent', rateLimit: { defaultPerSecond: 1000 }, ...overrides },
+  });
   const services = await assemble(config);
   const app = buildServer({ config, services, rateLimiter: new MemoryRateLimiter() });
   await app.listen({ host: '127.0.0.1', port: 0 });
