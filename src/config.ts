@@ -91,10 +91,19 @@ const ENV: Record<string, string[]> = {
 
 export const ENV_VARS = Object.keys(ENV);
 
+/** Variables whose target is a number or a boolean; every other one stays a string (TCSSL_DATA=2024 is a dir). */
+const TYPED_ENV = new Set([
+  'TCSSL_RATE_LIMIT_ENABLED',
+  'TCSSL_RATE_LIMIT_DEFAULT',
+  'TCSSL_MAX_BODY_BYTES',
+  'TCSSL_RSA_POOL_SIZE',
+]);
+
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
   for (const part of path.slice(0, -1)) {
-    node[part] ??= {};
+    // As deepMerge does: a non-object from the file (`"rateLimit": 5`) gives way to the variable's object.
+    if (node[part] === null || typeof node[part] !== 'object' || Array.isArray(node[part])) node[part] = {};
     node = node[part] as Record<string, unknown>;
   }
   node[path[path.length - 1]] = value;
@@ -131,11 +140,14 @@ export function loadConfig(opts: {
     } catch (e) {
       throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`config file ${file} must hold a JSON object`);
+    }
     deepMerge(merged, parsed as Record<string, unknown>);
   }
   for (const [name, path] of Object.entries(ENV)) {
     const raw = env[name];
-    if (raw !== undefined && raw !== '') setPath(merged, path, path[0] === 'masterKey' ? raw : coerce(raw));
+    if (raw !== undefined && raw !== '') setPath(merged, path, TYPED_ENV.has(name) ? coerce(raw) : raw);
   }
   if (opts.overrides) deepMerge(merged, opts.overrides as Record<string, unknown>);
   const result = configSchema.safeParse(merged);
@@ -146,13 +158,15 @@ export function loadConfig(opts: {
   return deepFreeze(result.data);
 }
 
-function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>, at = ''): void {
   for (const [k, v] of Object.entries(source)) {
     if (v === undefined) continue;
+    // JSON.parse makes `__proto__` an own key; merging it would write into Object.prototype itself.
+    if (k === '__proto__') throw new ConfigError(`invalid configuration at ${at}${k}: not a setting`);
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const existing = target[k];
       const next = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : {};
-      deepMerge(next, v as Record<string, unknown>);
+      deepMerge(next, v as Record<string, unknown>, `${at}${k}.`);
       target[k] = next;
     } else {
       target[k] = v;

@@ -1,8 +1,30 @@
 // Every action tcssl answers, alphabetically, one line each: the registry the gateway dispatches on.
 
+import { cancelCertificateOrder } from './cancel-certificate-order.js';
+import { commitCertificateInformation } from './commit-certificate-information.js';
+import { createCertificate } from './create-certificate.js';
 import type { ActionDefinition } from './define-action.js';
+import { deleteCertificate } from './delete-certificate.js';
+import { describeCertificate } from './describe-certificate.js';
+import { describeCertificateDetail } from './describe-certificate-detail.js';
+import { describeCertificateOperateLogs } from './describe-certificate-operate-logs.js';
 import { describeCertificates } from './describe-certificates.js';
+import { modifyCertificateAlias } from './modify-certificate-alias.js';
+import { modifyCertificateProject } from './modify-certificate-project.js';
+import { submitCertificateInformation } from './submit-certificate-information.js';
 
-export const ACTIONS: ReadonlyMap<string, ActionDefinition> = new Map(
-  ([describeCertificates] as ActionDefinition[]).map((a) => [a.name, a]),
-);
+const all: ActionDefinition[] = [
+  cancelCertificateOrder,
+  commitCertificateInformation,
+  createCertificate,
+  deleteCertificate,
+  describeCertificate,
+  describeCertificateDetail,
+  describeCertificateOperateLogs,
+  describeCertificates,
+  modifyCertificateAlias,
+  modifyCertificateProject,
+  submitCertificateInformation,
+] as ActionDefinition[];
+
+export const ACTIONS: ReadonlyMap<string, ActionDefinition> = new Map(all.map((a) => [a.name, a]));

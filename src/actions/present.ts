@@ -2,7 +2,9 @@
 // Field types follow ssl_models.d.ts exactly (ProjectId is a string, Status a number): the Go SDK fails a
 // whole call when one field's JSON type differs. Where there is no value, the real service's "none" is used.
 
-import { findProduct } from '../orders/products.js';
+import type { OrderInfo } from '../orders/contacts.js';
+import { ORDER_INFO_FIELDS } from '../orders/contacts.js';
+import { findProduct, freeProduct } from '../orders/products.js';
 import { STATUS_NAMES, type StatusCode } from '../orders/status.js';
 import type { CertificateRow } from '../store/schema.js';
 
@@ -26,7 +28,24 @@ export function sanOf(row: CertificateRow): string[] {
 }
 
 function productOf(row: CertificateRow) {
+  if (row.source === 'free') return freeProduct;
   return row.product_id === null ? undefined : findProduct(row.product_id);
+}
+
+/** SubmittedData: what the customer submitted, as the SDK model names it. KeyPassword is never returned. */
+export function submittedData(row: CertificateRow) {
+  if (row.submitted_at === null) return null;
+  const info = JSON.parse(row.info) as OrderInfo;
+  const data: Record<string, unknown> = {
+    CsrType: row.csr_type ?? '',
+    CsrContent: row.csr_pem ?? '',
+    CertificateDomain: row.domain,
+    DomainList: sanOf(row).filter((d) => d !== row.domain),
+    KeyPassword: '',
+  };
+  for (const f of ORDER_INFO_FIELDS) data[f.wire] = info[f.key] ?? '';
+  data.VerifyType = row.verify_type ?? '';
+  return data;
 }
 
 /** Fields shared by DescribeCertificates' items and DescribeCertificate(Detail). */

@@ -42,3 +42,8 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
 
 /** Tencent's Tag shape: {TagKey, TagValue}. */
 export const tag = z.strictObject({ TagKey: str(127), TagValue: str(255) });
+
+/** An optional enum where an empty string, as some clients send for "not set", also means absent. */
+export function optionalOneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.preprocess((v) => (v === '' ? undefined : v), oneOf(values).optional());
+}

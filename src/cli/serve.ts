@@ -20,7 +20,7 @@ interface ServeFlags extends StoreFlags {
 }
 
 export async function serve(config: Config): Promise<{ close(): Promise<void>; address: string }> {
-  const services = await assemble(config);
+  const services = await assemble(config, { background: true });
   if ((await services.iam.countAccounts()) === 0) {
     const account = await services.iam.createAccount({ name: 'default' });
     const file = join(config.dataDir, 'credentials.json');

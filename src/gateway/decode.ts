@@ -113,8 +113,12 @@ export function unflatten(flat: Record<string, string>): Record<string, unknown>
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
       const isIndex = /^\d+$/.test(part);
-      if (isIndex ? i === 0 || Number(part) > MAX_INDEX : !NAME_SEGMENT.test(part)) {
-        throw badName(name, isIndex && i > 0 ? `has an index above ${MAX_INDEX}` : 'is not a valid parameter name');
+      const tooBig = isIndex && i > 0 && Number(part) > MAX_INDEX;
+      // An index must be canonical (`A.01` would be read back as `A.1` and lose a value), and `__proto__` as a
+      // name would set the prototype of the object built below, smuggling inherited values past the schema.
+      const bad = isIndex ? i === 0 || tooBig || String(Number(part)) !== part : !NAME_SEGMENT.test(part);
+      if (bad || part === '__proto__') {
+        throw badName(name, tooBig ? `has an index above ${MAX_INDEX}` : 'is not a valid parameter name');
       }
       if (node.kind !== 'branch') throw badName(name, 'mixes a value and a list or object');
       const last = i === parts.length - 1;

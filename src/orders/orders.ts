@@ -6,16 +6,23 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DomainError } from '../errors.js';
 import { actorOf, type Caller } from '../iam/caller.js';
 import { evaluate } from '../iam/policy.js';
+import type { SecretBox } from '../pki/secret-box.js';
 import * as certs from '../store/certificates-repo.js';
 import type { Db, Store } from '../store/db.js';
 import type { CertificatePatch, CertificateRow } from '../store/schema.js';
-import { checkOrder, findProduct } from './products.js';
+import { cancel, commit, remove } from './lifecycle.js';
+import { checkOrder, findProduct, freeProduct } from './products.js';
 import { Status, type StatusCode } from './status.js';
+import { type KeySource, type SubmitInput, submitInformation, type VerifyType } from './submit.js';
 
 export interface OrdersDeps {
   store: Store;
+  box: SecretBox;
+  keys: KeySource;
   /** answers whether a project id belongs to an account (project 0 always does) */
   projectBelongsTo(uin: string, projectId: number): Promise<boolean>;
+  /** the account's free-certificate quota, read in the caller's transaction */
+  freeQuotaOf(db: Db, uin: string): Promise<number>;
   now?: () => number;
 }
 
@@ -39,23 +46,34 @@ export function newCertificateId(): string {
   return id.length === 8 ? id : newCertificateId();
 }
 
+/** The shared steps that the lifecycle's rule modules (submit.ts, ...) build on. */
+export type OrdersCore = Pick<Orders, 'store' | 'now' | 'load' | 'apply' | 'log' | 'checkFreeQuota'>;
+
 export class Orders {
-  protected readonly store: Store;
-  protected readonly now: () => number;
-  private readonly projectBelongsTo: OrdersDeps['projectBelongsTo'];
+  readonly store: Store;
+  readonly now: () => number;
+  private readonly deps: OrdersDeps;
 
   constructor(deps: OrdersDeps) {
+    this.deps = deps;
     this.store = deps.store;
     this.now = deps.now ?? Date.now;
-    this.projectBelongsTo = deps.projectBelongsTo;
   }
 
   /**
    * Loads the caller's certificate for `action`, enforcing the caller's project permission on it.
    * Another account's certificate is NotFound, exactly as a missing one.
    */
-  async load(db: Db, caller: Caller, certificateId: string, action: string): Promise<CertificateRow> {
-    const row = await certs.certificateReader(db).find(caller.uin, certificateId);
+  async load(
+    db: Db,
+    caller: Caller,
+    certificateId: string,
+    action: string,
+    opts: { forUpdate?: boolean } = {},
+  ): Promise<CertificateRow> {
+    const row = opts.forUpdate
+      ? await certs.findForUpdate(db, this.store.dialect, caller.uin, certificateId)
+      : await certs.certificateReader(db).find(caller.uin, certificateId);
     if (!row) throw new DomainError('NotFound', `certificate ${certificateId} does not exist`, 'CertificateId');
     const decision = evaluate(caller, `ssl:${action}`, Number(row.project_id));
     if (decision === 'deny-action') throw new DomainError('AuthError', `you may not call ${action}`);
@@ -73,7 +91,7 @@ export class Orders {
    * Writes `patch` to a row read in the same transaction and appends the log entry. The version check turns
    * a concurrent change by another node into a clean retryable failure instead of a lost update.
    */
-  protected async apply(db: Db, row: CertificateRow, patch: CertificatePatch, change: Change): Promise<CertificateRow> {
+  async apply(db: Db, row: CertificateRow, patch: CertificatePatch, change: Change): Promise<CertificateRow> {
     const now = this.now();
     const ok = await certs.updateCertificate(db, row.certificate_id, row.version, { ...patch, updated_at: now });
     if (!ok) {
@@ -84,7 +102,7 @@ export class Orders {
     return next;
   }
 
-  protected async log(db: Db, row: CertificateRow, fromStatus: number | null, change: Change): Promise<void> {
+  async log(db: Db, row: CertificateRow, fromStatus: number | null, change: Change): Promise<void> {
     await certs.insertOperateLog(db, {
       log_id: randomUUID(),
       certificate_id: row.certificate_id,
@@ -111,7 +129,12 @@ export class Orders {
     },
     change: Omit<Change, 'caller' | 'action'> = {},
   ): Promise<{ certificateIds: string[]; dealIds: string[] }> {
-    const product = checkOrder(findProduct(input.productId), input.productId, input.domainNum, input.timeSpan);
+    // ProductId 83 (TrustAsia C1 DV Free, absent from the SDK's paid list) orders a free certificate that waits
+    // for its information in status 13; its quota is counted when the information is submitted.
+    const free = input.productId === freeProduct.id;
+    const product = free
+      ? checkOrder(freeProduct, input.productId, input.domainNum, input.timeSpan)
+      : checkOrder(findProduct(input.productId), input.productId, input.domainNum, input.timeSpan);
     if (evaluate(caller, 'ssl:CreateCertificate', 0) !== 'allow') {
       throw new DomainError('NoProjectPermission', 'you may not create certificates in the default project 0');
     }
@@ -124,9 +147,9 @@ export class Orders {
         certificate_id: certificateId,
         owner_uin: caller.uin,
         project_id: 0,
-        status: Status.PaidInfoPending,
+        status: free ? Status.FreeInfoPending : Status.PaidInfoPending,
         product_id: product.id,
-        source: 'paid',
+        source: free ? 'free' : 'paid',
         domain_num: input.domainNum,
         time_span: input.timeSpan,
         deal_id: dealId,
@@ -134,6 +157,7 @@ export class Orders {
         alias: '',
         domain: '',
         san: '[]',
+        key_spec: product.algorithm === 'ECC' ? 'EC-P256' : 'RSA-2048',
         csr_type: null,
         csr_pem: null,
         private_key_sealed: null,
@@ -161,6 +185,47 @@ export class Orders {
     });
   }
 
+  /**
+   * Free certificates count against the account's quota once their information is submitted; cancelled and
+   * refunded ones give their place back. `exceptId` is the order being submitted (a re-submission is no new use).
+   */
+  async checkFreeQuota(db: Db, uin: string, exceptId: string | null): Promise<void> {
+    const quota = await this.deps.freeQuotaOf(db, uin);
+    const used = await certs.countFreeCertificatesInUse(db, uin, exceptId);
+    if (used >= quota) {
+      throw new DomainError('ExceedsFreeLimit', `the account has used all ${quota} of its free certificates`);
+    }
+  }
+
+  /** SubmitCertificateInformation (rules in submit.ts). */
+  async submitInformation(
+    caller: Caller,
+    input: SubmitInput,
+    change: Omit<Change, 'caller' | 'action'> = {},
+  ): Promise<CertificateRow> {
+    return submitInformation(this, this.deps, caller, input, change);
+  }
+
+  /** CommitCertificateInformation: complete information moves the order to review (status 0). */
+  async commit(
+    caller: Caller,
+    certificateId: string,
+    verifyType?: VerifyType,
+    change: Omit<Change, 'caller' | 'action'> = {},
+  ) {
+    return commit(this, caller, certificateId, verifyType, change);
+  }
+
+  /** CancelCertificateOrder: an order not yet issued becomes cancelled (status 7). */
+  async cancel(caller: Caller, certificateId: string, change: Omit<Change, 'caller' | 'action'> = {}) {
+    return cancel(this, caller, certificateId, change);
+  }
+
+  /** DeleteCertificate: removes a finished or abandoned certificate; its log entries stay. */
+  async remove(caller: Caller, certificateId: string, change: Omit<Change, 'caller' | 'action'> = {}) {
+    return remove(this, caller, certificateId, change);
+  }
+
   /** Moves certificates to another project of the same account. */
   async modifyProject(
     caller: Caller,
@@ -168,7 +233,7 @@ export class Orders {
     projectId: number,
     change: Omit<Change, 'caller' | 'action'> = {},
   ): Promise<{ success: string[]; failed: string[] }> {
-    if (!(await this.projectBelongsTo(caller.uin, projectId))) {
+    if (!(await this.deps.projectBelongsTo(caller.uin, projectId))) {
       throw new DomainError('InvalidParam', `project ${projectId} does not exist`, 'ProjectId');
     }
     if (evaluate(caller, 'ssl:ModifyCertificateProject', projectId) !== 'allow') {
@@ -220,7 +285,7 @@ export class Orders {
   }
 
   /** Used by transitions that need a status guard. */
-  protected requireStatus(row: CertificateRow, allowed: readonly StatusCode[], what: string): void {
+  requireStatus(row: CertificateRow, allowed: readonly StatusCode[], what: string): void {
     if (!allowed.includes(row.status as StatusCode)) {
       throw new DomainError(
         'WrongStatus',

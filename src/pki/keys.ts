@@ -1,7 +1,7 @@
 // Key pairs: generation off the event loop, and the one door to @peculiar/x509 and the WebCrypto keys it signs with.
 // Knows nothing of orders, storage or the wire; callers seal private keys (SecretBox) before they keep them.
 
-import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject, webcrypto } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
 import { DomainError } from '../errors.js';
 
@@ -90,13 +90,19 @@ export async function generateKey(spec: KeySpec): Promise<GeneratedKey> {
 
 /**
  * Imports a private key PEM (PKCS#8, or PKCS#1 / SEC1: node reads them all) as a WebCrypto pair for x509's
- * generators. The public half is derived from the private key, so the pair cannot mismatch.
+ * generators. The public half is derived from the private key, so the pair cannot mismatch. An unreadable key is
+ * DomainError('ParseError'); RSA and EC P-256/P-384 only (else 'Unsupported').
  */
 export async function importKeyPairForWebCrypto(
   privateKeyPem: string,
   hash: SigningHash = 'SHA-256',
 ): Promise<WebCryptoSigner> {
-  const priv = createPrivateKey(privateKeyPem);
+  let priv: KeyObject;
+  try {
+    priv = createPrivateKey(privateKeyPem);
+  } catch {
+    throw new DomainError('ParseError', 'the private key could not be read');
+  }
   const pkcs8 = priv.export({ type: 'pkcs8', format: 'der' });
   const spki = createPublicKey(priv).export({ type: 'spki', format: 'der' });
   let importAlg: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams;

@@ -2,6 +2,11 @@
 // every write goes through orders/, which puts the row change and its log entry in one transaction.
 
 import type { Db } from './db.js';
+
+/** Statuses that give a free certificate's quota back (orders/status.ts: Cancelled, Refunded). The store may
+ * not import the domain's status table, so the two codes are named here for this one query. */
+const FREED_STATUSES = { cancelled: 7, refunded: 14 } as const;
+
 import type { CertificatePatch, CertificateRow, NewCertificate, OperateLogRow } from './schema.js';
 
 export interface CertificateFilter {
@@ -132,12 +137,32 @@ export async function insertOperateLog(db: Db, row: OperateLogRow): Promise<void
   await db.insertInto('operate_logs').values(row).execute();
 }
 
-export async function countFreeCertificates(db: Db, ownerUin: string): Promise<number> {
-  const r = await db
+/** Free certificates whose information was submitted and that were not cancelled or refunded. */
+export async function countFreeCertificatesInUse(db: Db, ownerUin: string, exceptId: string | null): Promise<number> {
+  let q = db
     .selectFrom('certificates')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('owner_uin', '=', ownerUin)
     .where('source', '=', 'free')
-    .executeTakeFirstOrThrow();
+    .where('submitted_at', 'is not', null)
+    .where('status', 'not in', [FREED_STATUSES.cancelled, FREED_STATUSES.refunded]);
+  if (exceptId !== null) q = q.where('certificate_id', '!=', exceptId);
+  const r = await q.executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/** Reads one certificate and locks it until the transaction ends (SQLite's BEGIN IMMEDIATE already holds the
+ * database write lock, so only PostgreSQL needs FOR UPDATE). */
+export async function findForUpdate(
+  db: Db,
+  dialect: 'sqlite' | 'postgres',
+  ownerUin: string,
+  certificateId: string,
+): Promise<CertificateRow | undefined> {
+  const q = db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('certificate_id', '=', certificateId)
+    .where('owner_uin', '=', ownerUin);
+  return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
 }

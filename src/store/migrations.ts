@@ -82,6 +82,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('alias', 'text', (c) => c.notNull())
         .addColumn('domain', 'text', (c) => c.notNull())
         .addColumn('san', 'text', (c) => c.notNull())
+        .addColumn('key_spec', 'text', (c) => c.notNull())
         .addColumn('csr_type', 'text')
         .addColumn('csr_pem', 'text')
         .addColumn('private_key_sealed', 'text')

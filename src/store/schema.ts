@@ -69,6 +69,8 @@ export interface CertificateTable {
   domain: string;
   /** JSON array of every domain, primary first */
   san: string;
+  /** key algorithm for a CSR made online: 'RSA-2048', 'EC-P256' (from the product, or ApplyCertificate) */
+  key_spec: string;
   csr_type: string | null;
   csr_pem: string | null;
   private_key_sealed: string | null;

@@ -68,6 +68,10 @@ describe('importKeyPairForWebCrypto', () => {
     assert.equal(await webcrypto.subtle.verify(signingAlgorithm, keys.publicKey, sig, data), true);
   });
 
+  test('refuses an unreadable key as ParseError', async () => {
+    await assert.rejects(importKeyPairForWebCrypto('not a key'), { kind: 'ParseError' });
+  });
+
   test('refuses Ed25519 and P-521 keys as Unsupported', async () => {
     for (const [type, opts] of [
       ['ed25519', {}],

@@ -1,0 +1,28 @@
+// DescribeCertificate: one certificate's order, status and submitted information.
+
+import { z } from 'zod';
+import { defineAction } from './define-action.js';
+import { commonFields, submittedData } from './present.js';
+import { readCertificate } from './read.js';
+import { str } from './wire.js';
+
+export const describeCertificate = defineAction({
+  name: 'DescribeCertificate',
+  summary: 'Describes one certificate: status, domains, order and submitted information.',
+  params: z.strictObject({ CertificateId: str(64) }),
+  errors: { NotFound: 'FailedOperation.CertificateNotFound', AuthError: 'FailedOperation.AuthError' },
+  async handle(ctx, p) {
+    const row = await readCertificate(ctx, p.CertificateId, 'DescribeCertificate');
+    return {
+      ...commonFields(row, ctx.language),
+      OrderId: row.order_id ?? '',
+      DvAuthDetail: null,
+      VulnerabilityReport: null,
+      SubmittedData: submittedData(row),
+      CAEncryptAlgorithms: [],
+      CACommonNames: [],
+      CAEndTimes: [],
+      DvRevokeAuthDetail: [],
+    };
+  },
+});

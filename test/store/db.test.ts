@@ -1,0 +1,255 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { openStore, type Store } from '../../src/store/db.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tcssl-db-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = () => join(root, `d${dirs++}`);
+
+const TABLES = ['accounts', 'api_keys', 'certificates', 'meta', 'operate_logs', 'policies', 'projects', 'sub_users'];
+
+async function tablesOf(store: Store): Promise<string[]> {
+  const r = await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(
+    store.db,
+  );
+  return r.rows.map((row) => row.name);
+}
+
+async function metaValue(store: Store, key: string): Promise<string | undefined> {
+  return (await store.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst())?.value;
+}
+
+describe('openStore', () => {
+  test('a first open creates the data directory, the SQLite file and every table', async () => {
+    const dir = join(freshDir(), 'nested', 'data');
+    const store = await openStore({ url: '', dataDir: dir });
+    try {
+      assert.equal(store.dialect, 'sqlite');
+      assert.equal(store.location, join(dir, 'tcssl.db'));
+      assert.ok(statSync(store.location).isFile());
+      const tables = await tablesOf(store);
+      for (const t of TABLES) assert.ok(tables.includes(t), `table ${t}`);
+      const indexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index'`.execute(
+        store.db,
+      );
+      const names = indexes.rows.map((r) => r.name);
+      for (const i of ['policies_sub_uin', 'certificates_owner_created', 'operate_logs_certificate']) {
+        assert.ok(names.includes(i), `index ${i}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('reopening runs no migration twice and keeps the rows', async () => {
+    const dir = freshDir();
+    const first = await openStore({ url: '', dataDir: dir });
+    await first.db.insertInto('meta').values({ key: 'k', value: 'v' }).execute();
+    const before = await tablesOf(first);
+    await first.close();
+    for (let i = 0; i < 2; i++) {
+      const again = await openStore({ url: '', dataDir: dir });
+      assert.deepEqual(await tablesOf(again), before);
+      assert.equal(await metaValue(again, 'k'), 'v');
+      const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(again.db);
+      assert.deepEqual(
+        applied.rows.map((r) => r.name),
+        ['0001_initial'],
+      );
+      await again.close();
+    }
+  });
+
+  test('an sqlite: URL puts the file where it says', async () => {
+    const file = join(freshDir(), 'custom.db');
+    const store = await openStore({ url: `sqlite:${file}`, dataDir: '/nonexistent-and-unused' });
+    assert.equal(store.location, file);
+    assert.ok(statSync(file).isFile());
+    await store.close();
+  });
+
+  test('a database URL of another scheme is refused without naming its credentials', async () => {
+    await assert.rejects(
+      openStore({ url: 'postgres://admin:hunter2@db/tcssl', dataDir: freshDir() }),
+      (e: unknown) => e instanceof Error && /unsupported database URL scheme: postgres$/.test(e.message),
+    );
+  });
+
+  test('the journal is in WAL mode and foreign keys are enforced', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
+      assert.equal(mode.rows[0].journal_mode, 'wal');
+      const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(store.db);
+      assert.equal(fk.rows[0].foreign_keys, 1);
+      await assert.rejects(
+        store.db
+          .insertInto('projects')
+          .values({ project_id: 1234567, owner_uin: '199999999999', name: 'x', created_at: 0 })
+          .execute(),
+        /FOREIGN KEY constraint failed/,
+      );
+      await store.ping();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('Store.tx', () => {
+  test('commits every write and returns the function result', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      const result = await store.tx(async (db) => {
+        await db.insertInto('meta').values({ key: 'a', value: '1' }).execute();
+        await db.insertInto('meta').values({ key: 'b', value: '2' }).execute();
+        return 'done';
+      });
+      assert.equal(result, 'done');
+      assert.equal(await metaValue(store, 'a'), '1');
+      assert.equal(await metaValue(store, 'b'), '2');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a throw inside rolls every write back and rethrows the same error', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      const boom = new Error('boom');
+      await assert.rejects(
+        store.tx(async (db) => {
+          await db.insertInto('meta').values({ key: 'gone', value: '1' }).execute();
+          assert.equal(
+            (await db.selectFrom('meta').select('value').where('key', '=', 'gone').executeTakeFirst())?.value,
+            '1',
+          );
+          throw boom;
+        }),
+        (e: unknown) => e === boom,
+      );
+      assert.equal(await metaValue(store, 'gone'), undefined);
+      // The connection is usable afterwards: no transaction was left open.
+      await store.tx(async (db) => db.insertInto('meta').values({ key: 'after', value: '1' }).execute());
+      assert.equal(await metaValue(store, 'after'), '1');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a failing statement inside rolls back the earlier writes of the transaction', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      await store.db.insertInto('meta').values({ key: 'dup', value: 'old' }).execute();
+      await assert.rejects(
+        store.tx(async (db) => {
+          await db.insertInto('meta').values({ key: 'first', value: '1' }).execute();
+          await db.insertInto('meta').values({ key: 'dup', value: 'new' }).execute();
+        }),
+        /UNIQUE constraint failed/,
+      );
+      assert.equal(await metaValue(store, 'first'), undefined);
+      assert.equal(await metaValue(store, 'dup'), 'old');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('transactions started together on one store run one after the other and all commit', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      await store.db.insertInto('meta').values({ key: 'n', value: '0' }).execute();
+      // Read-modify-write: interleaving would lose increments.
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.tx(async (db) => {
+            const n = Number(
+              (await db.selectFrom('meta').select('value').where('key', '=', 'n').executeTakeFirst())!.value,
+            );
+            await new Promise((r) => setImmediate(r));
+            await db
+              .updateTable('meta')
+              .set({ value: String(n + 1) })
+              .where('key', '=', 'n')
+              .execute();
+          }),
+        ),
+      );
+      assert.equal(await metaValue(store, 'n'), '20');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('two stores on one file', () => {
+  test('two openStore on the same file (the CLI and a server) can both write and see each other', async () => {
+    const dir = freshDir();
+    const server = await openStore({ url: '', dataDir: dir });
+    const cli = await openStore({ url: '', dataDir: dir });
+    try {
+      await server.tx(async (db) => db.insertInto('meta').values({ key: 'server', value: '1' }).execute());
+      await cli.tx(async (db) => db.insertInto('meta').values({ key: 'cli', value: '1' }).execute());
+      await server.db.insertInto('meta').values({ key: 'server2', value: '1' }).execute();
+      await cli.db.insertInto('meta').values({ key: 'cli2', value: '1' }).execute();
+      for (const store of [server, cli]) {
+        for (const key of ['server', 'cli', 'server2', 'cli2']) assert.equal(await metaValue(store, key), '1', key);
+      }
+    } finally {
+      await cli.close();
+      await server.close();
+    }
+  });
+
+  test('a write waits for another process holding the write lock instead of failing, and both commit', async () => {
+    const dir = freshDir();
+    const server = await openStore({ url: '', dataDir: dir });
+    const script = join(root, `child-${dirs}.mjs`);
+    writeFileSync(
+      script,
+      `const { openStore } = await import(process.argv[2]);
+const store = await openStore({ url: '', dataDir: process.argv[3] });
+await store.tx(async (db) => {
+  await db.insertInto('meta').values({ key: 'child', value: '1' }).execute();
+  process.stdout.write('locked\\n');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
+});
+await store.close();
+`,
+    );
+    const dbModule = new URL('../../src/store/db.ts', import.meta.url).href;
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dbModule, dir], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          if (c.toString().includes('locked')) resolve();
+        });
+        child.on('exit', () => reject(new Error(`child exited before locking: ${stderr}`)));
+      });
+      const started = Date.now();
+      await server.tx(async (db) => db.insertInto('meta').values({ key: 'server', value: '1' }).execute());
+      assert.ok(Date.now() - started >= 100, 'the server write should have waited for the child');
+      assert.equal(await exited, 0, stderr);
+      assert.equal(await metaValue(server, 'child'), '1');
+      assert.equal(await metaValue(server, 'server'), '1');
+    } finally {
+      child.kill();
+      await server.close();
+    }
+  });
+});
