@@ -68,6 +68,41 @@ export const configSchema = z.strictObject({
       ecPoolSize: z.number().int().min(0).max(1000).default(4),
     })
     .prefault({}),
+  dcv: z
+    .strictObject({
+      /** DNS servers for strict-mode TXT and address lookups, as "IP" or "IP:PORT"; empty means the system's. */
+      dnsServers: z.array(z.string()).default([]),
+      /** Port of the http:// file check (80 in production; tests point it at their own web server). */
+      httpPort: z.number().int().min(1).max(65535).default(80),
+      /** Port of the https:// file check. */
+      httpsPort: z.number().int().min(1).max(65535).default(443),
+      /** Let checks reach private, loopback and link-local addresses. Off: no SSRF into the operator's network. */
+      allowPrivateAddresses: z.boolean().default(false),
+      /** Time limit of one DNS query or one HTTP fetch, milliseconds. */
+      timeoutMs: z.number().int().positive().default(5000),
+      /** Largest validation file read, bytes. */
+      maxBytes: z.number().int().positive().default(64 * 1024),
+    })
+    .prefault({}),
+  worker: z
+    .strictObject({
+      /** Run the validation/issuance worker in this process. Several nodes may all run it. */
+      enabled: z.boolean().default(true),
+      /** How often the worker looks for due orders, milliseconds. */
+      pollMs: z.number().int().positive().default(500),
+      /** First retry delay after a failed check, milliseconds; doubles per attempt up to maxBackoffMs. */
+      backoffMs: z.number().int().positive().default(5000),
+      maxBackoffMs: z.number().int().positive().default(10 * 60_000),
+      /** An order whose domains are not validated within this many seconds fails (status 2). 72 h by default. */
+      validationTimeoutSeconds: z.number().int().positive().default(72 * 3600),
+    })
+    .prefault({}),
+  ca: z
+    .strictObject({
+      /** Organisation named in the generated root and intermediates. */
+      organization: z.string().min(1).max(64).default('tcssl'),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -87,9 +122,13 @@ const ENV: Record<string, string[]> = {
   TCSSL_RATE_LIMIT_STORE: ['rateLimit', 'store'],
   TCSSL_MAX_BODY_BYTES: ['limits', 'maxBodyBytes'],
   TCSSL_RSA_POOL_SIZE: ['keys', 'rsaPoolSize'],
+  TCSSL_DCV_HTTP_PORT: ['dcv', 'httpPort'],
+  TCSSL_DCV_HTTPS_PORT: ['dcv', 'httpsPort'],
+  TCSSL_DCV_ALLOW_PRIVATE: ['dcv', 'allowPrivateAddresses'],
+  TCSSL_WORKER: ['worker', 'enabled'],
 };
 
-export const ENV_VARS = Object.keys(ENV);
+export const ENV_VARS = [...Object.keys(ENV), 'TCSSL_DNS_SERVERS', 'TCSSL_CONFIG'];
 
 /** Variables whose target is a number or a boolean; every other one stays a string (TCSSL_DATA=2024 is a dir). */
 const TYPED_ENV = new Set([
@@ -149,6 +188,7 @@ export function loadConfig(opts: {
     const raw = env[name];
     if (raw !== undefined && raw !== '') setPath(merged, path, TYPED_ENV.has(name) ? coerce(raw) : raw);
   }
+  if (env.TCSSL_DNS_SERVERS) setPath(merged, ['dcv', 'dnsServers'], env.TCSSL_DNS_SERVERS.split(',').map((x) => x.trim()));
   if (opts.overrides) deepMerge(merged, opts.overrides as Record<string, unknown>);
   const result = configSchema.safeParse(merged);
   if (!result.success) {

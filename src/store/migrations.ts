@@ -144,6 +144,53 @@ const migrations: Record<string, Migration> = {
   },
 };
 
+migrations['0002_issuance'] = {
+  async up(db: AnyDb) {
+    // The CA hierarchy: a root and the intermediates that sign leaves, keys sealed under the master key.
+    await db.schema
+      .createTable('authorities')
+      .addColumn('authority_id', 'text', (c) => c.primaryKey())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('key_type', 'text', (c) => c.notNull())
+      .addColumn('parent_id', 'text')
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('serial', 'text', (c) => c.notNull())
+      .addColumn('cert_pem', 'text', (c) => c.notNull())
+      .addColumn('key_sealed', 'text')
+      .addColumn('not_before', 'bigint', (c) => c.notNull())
+      .addColumn('not_after', 'bigint', (c) => c.notNull())
+      .addColumn('active', 'integer', (c) => c.notNull())
+      .addColumn('crl_number', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    // Domain-control validation: one row per order and domain, with its random token and last result.
+    await db.schema
+      .createTable('dcv_checks')
+      .addColumn('certificate_id', 'text', (c) => c.notNull())
+      .addColumn('domain', 'text', (c) => c.notNull())
+      .addColumn('method', 'text', (c) => c.notNull())
+      .addColumn('token', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('checked_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('dcv_checks_pk', ['certificate_id', 'domain'])
+      .execute();
+
+    await db.schema.alterTable('certificates').addColumn('issuer_id', 'text').execute();
+    await db.schema.alterTable('certificates').addColumn('revocation_reason', 'integer').execute();
+    // The worker's queue: committed orders due for their next validation attempt, and who holds them.
+    await db.schema.alterTable('certificates').addColumn('next_check_at', 'bigint').execute();
+    await db.schema.alterTable('certificates').addColumn('claimed_by', 'text').execute();
+    await db.schema.alterTable('certificates').addColumn('claimed_until', 'bigint').execute();
+    await db.schema.createIndex('certificates_next_check').on('certificates').columns(['status', 'next_check_at']).execute();
+    // OCSP and CRLs look certificates up by issuer and serial.
+    await db.schema.createIndex('certificates_issuer_serial').on('certificates').columns(['issuer_id', 'serial']).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return migrations;

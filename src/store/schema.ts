@@ -90,6 +90,15 @@ export interface CertificateTable {
   submitted_at: number | null;
   committed_at: number | null;
   revoked_at: number | null;
+  /** the intermediate that signed cert_pem */
+  issuer_id: string | null;
+  /** RFC 5280 CRLReason code once revoked */
+  revocation_reason: number | null;
+  /** when the worker should next check this order's domains */
+  next_check_at: number | null;
+  /** worker instance holding the order, and until when */
+  claimed_by: string | null;
+  claimed_until: number | null;
   /** bumped by every change; an update names the version it read (optimistic concurrency) */
   version: number;
   created_at: number;
@@ -112,6 +121,39 @@ export interface OperateLogTable {
   created_at: number;
 }
 
+export interface AuthorityTable {
+  authority_id: string;
+  role: 'root' | 'intermediate';
+  /** 'RSA' | 'EC': the key type of the authority itself */
+  key_type: string;
+  parent_id: string | null;
+  subject: string;
+  serial: string;
+  cert_pem: string;
+  /** SecretBox-sealed PKCS#8 key; null for an imported root whose key stays offline */
+  key_sealed: string | null;
+  not_before: number;
+  not_after: number;
+  active: number;
+  /** last CRL number issued by this authority */
+  crl_number: number;
+  created_at: number;
+}
+
+export interface DcvCheckTable {
+  certificate_id: string;
+  domain: string;
+  /** 'DNS' | 'FILE' */
+  method: string;
+  token: string;
+  /** 'pending' | 'passed' | 'failed' */
+  status: string;
+  detail: string;
+  attempts: number;
+  checked_at: number | null;
+  created_at: number;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -125,6 +167,8 @@ export interface Database {
   policies: PolicyTable;
   certificates: CertificateTable;
   operate_logs: OperateLogTable;
+  authorities: AuthorityTable;
+  dcv_checks: DcvCheckTable;
   meta: MetaTable;
 }
 
@@ -137,3 +181,5 @@ export type CertificateRow = Selectable<CertificateTable>;
 export type NewCertificate = Insertable<CertificateTable>;
 export type CertificatePatch = Updateable<CertificateTable>;
 export type OperateLogRow = Selectable<OperateLogTable>;
+export type AuthorityRow = Selectable<AuthorityTable>;
+export type DcvCheckRow = Selectable<DcvCheckTable>;
