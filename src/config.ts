@@ -81,7 +81,11 @@ export const configSchema = z.strictObject({
       /** Time limit of one DNS query or one HTTP fetch, milliseconds. */
       timeoutMs: z.number().int().positive().default(5000),
       /** Largest validation file read, bytes. */
-      maxBytes: z.number().int().positive().default(64 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024),
     })
     .prefault({}),
   worker: z
@@ -92,9 +96,17 @@ export const configSchema = z.strictObject({
       pollMs: z.number().int().positive().default(500),
       /** First retry delay after a failed check, milliseconds; doubles per attempt up to maxBackoffMs. */
       backoffMs: z.number().int().positive().default(5000),
-      maxBackoffMs: z.number().int().positive().default(10 * 60_000),
+      maxBackoffMs: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 60_000),
       /** An order whose domains are not validated within this many seconds fails (status 2). 72 h by default. */
-      validationTimeoutSeconds: z.number().int().positive().default(72 * 3600),
+      validationTimeoutSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(72 * 3600),
     })
     .prefault({}),
   ca: z
@@ -130,13 +142,21 @@ const ENV: Record<string, string[]> = {
 
 export const ENV_VARS = [...Object.keys(ENV), 'TCSSL_DNS_SERVERS', 'TCSSL_CONFIG'];
 
-/** Variables whose target is a number or a boolean; every other one stays a string (TCSSL_DATA=2024 is a dir). */
-const TYPED_ENV = new Set([
-  'TCSSL_RATE_LIMIT_ENABLED',
-  'TCSSL_RATE_LIMIT_DEFAULT',
-  'TCSSL_MAX_BODY_BYTES',
-  'TCSSL_RSA_POOL_SIZE',
-]);
+interface FieldDef {
+  type: string;
+  innerType?: { _zod: { def: FieldDef } };
+  shape?: Record<string, { _zod: { def: FieldDef } }>;
+}
+
+/** The schema type ('number', 'boolean', 'string', ...) of the field at path, under its default/prefault. */
+function fieldType(path: string[]): string | undefined {
+  let def: FieldDef | undefined = configSchema._zod.def as unknown as FieldDef;
+  for (let i = 0; ; i++) {
+    while (def?.innerType) def = def.innerType._zod.def;
+    if (!def || i === path.length) return def?.type;
+    def = def.shape?.[path[i]]?._zod.def;
+  }
+}
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
@@ -148,11 +168,10 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   node[path[path.length - 1]] = value;
 }
 
-/** Environment strings become numbers/booleans where the target field is one. */
-function coerce(raw: string): unknown {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  if (/^\d+$/.test(raw)) return Number(raw);
+/** Environment strings become numbers/booleans where the target field is one; TCSSL_DATA=2024 stays a string. */
+function coerce(raw: string, type: string | undefined): unknown {
+  if (type === 'boolean' && (raw === 'true' || raw === 'false')) return raw === 'true';
+  if (type === 'number' && /^\d+$/.test(raw)) return Number(raw);
   return raw;
 }
 
@@ -186,9 +205,14 @@ export function loadConfig(opts: {
   }
   for (const [name, path] of Object.entries(ENV)) {
     const raw = env[name];
-    if (raw !== undefined && raw !== '') setPath(merged, path, TYPED_ENV.has(name) ? coerce(raw) : raw);
+    if (raw !== undefined && raw !== '') setPath(merged, path, coerce(raw, fieldType(path)));
   }
-  if (env.TCSSL_DNS_SERVERS) setPath(merged, ['dcv', 'dnsServers'], env.TCSSL_DNS_SERVERS.split(',').map((x) => x.trim()));
+  if (env.TCSSL_DNS_SERVERS)
+    setPath(
+      merged,
+      ['dcv', 'dnsServers'],
+      env.TCSSL_DNS_SERVERS.split(',').map((x) => x.trim()),
+    );
   if (opts.overrides) deepMerge(merged, opts.overrides as Record<string, unknown>);
   const result = configSchema.safeParse(merged);
   if (!result.success) {

@@ -4,7 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { unflatten } from '../gateway/decode.js';
 import { call, type SignMethod } from './client.js';
+import { flattenParams } from './flatten.js';
 import { printJson } from './options.js';
 
 interface CallFlags {
@@ -19,12 +21,17 @@ interface CallFlags {
   data?: string;
 }
 
-/** `--DomainList.0 a --DomainList.1 b`, `--DomainList '["a","b"]'` and `--Limit=5` all work. */
+/**
+ * `--DomainList.0 a --DomainList.1 b`, `--DomainList '["a","b"]'` and `--Limit=5` all work. Values are collected
+ * as flattened names and decoded by the gateway's own decoder, so the CLI accepts exactly what a v1 or GET request
+ * would, with the same errors for conflicting names.
+ */
 export function parseActionArgs(args: string[]): Record<string, unknown> {
-  const params: Record<string, unknown> = {};
+  const flat: Record<string, string> = Object.create(null);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}: parameters are --Name value`);
+    if (!arg.startsWith('--') || arg === '--')
+      throw new Error(`unexpected argument ${arg}: parameters are --Name value`);
     let name = arg.slice(2);
     let value: string;
     const eq = name.indexOf('=');
@@ -35,33 +42,25 @@ export function parseActionArgs(args: string[]): Record<string, unknown> {
       if (i + 1 >= args.length) throw new Error(`--${name} needs a value`);
       value = args[++i];
     }
-    let parsed: unknown = value;
+    let pairs: Record<string, string> = { [name]: value };
     if (/^\s*[[{]/.test(value)) {
+      let parsed: unknown;
       try {
         parsed = JSON.parse(value);
       } catch {
         throw new Error(`--${name}: the value looks like JSON but does not parse`);
       }
+      pairs = flattenParams({ [name]: parsed });
     }
-    setDotted(params, name, parsed);
+    for (const [k, v] of Object.entries(pairs)) {
+      if (Object.hasOwn(flat, k)) throw new Error(`--${k} is given twice`);
+      flat[k] = v;
+    }
   }
-  return params;
-}
-
-function setDotted(target: Record<string, unknown>, name: string, value: unknown): void {
-  const parts = name.split('.');
-  let node: Record<string, unknown> | unknown[] = target;
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i];
-    const key: string | number = /^\d+$/.test(part) ? Number(part) : part;
-    if (i === parts.length - 1) {
-      (node as Record<string | number, unknown>)[key] = value;
-    } else {
-      const nextIsIndex = /^\d+$/.test(parts[i + 1]);
-      const holder = node as Record<string | number, unknown>;
-      holder[key] ??= nextIsIndex ? [] : {};
-      node = holder[key] as Record<string, unknown>;
-    }
+  try {
+    return unflatten(flat);
+  } catch (e) {
+    throw new Error((e as Error).message);
   }
 }
 

@@ -166,3 +166,61 @@ export async function findForUpdate(
     .where('owner_uin', '=', ownerUin);
   return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
 }
+
+/**
+ * Claims up to `limit` committed orders that are due for a check and not held by a live claim. On PostgreSQL
+ * the rows are locked with SKIP LOCKED so concurrent workers on many nodes take disjoint sets; on SQLite the
+ * caller's BEGIN IMMEDIATE already serialises claimers.
+ */
+export async function claimDue(
+  db: Db,
+  dialect: 'sqlite' | 'postgres',
+  o: { status: number; now: number; worker: string; leaseMs: number; limit: number },
+): Promise<CertificateRow[]> {
+  let q = db
+    .selectFrom('certificates')
+    .select('certificate_id')
+    .where('status', '=', o.status)
+    .where('next_check_at', '<=', o.now)
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', o.now)]))
+    .orderBy('next_check_at')
+    .limit(o.limit);
+  if (dialect === 'postgres') q = q.forUpdate().skipLocked();
+  const ids = (await q.execute()).map((r) => r.certificate_id);
+  if (ids.length === 0) return [];
+  await db
+    .updateTable('certificates')
+    .set({ claimed_by: o.worker, claimed_until: o.now + o.leaseMs })
+    .where('certificate_id', 'in', ids)
+    .execute();
+  return db.selectFrom('certificates').selectAll().where('certificate_id', 'in', ids).execute();
+}
+
+/** Gives back a claim without another change (shutdown, or a check that will be retried later). */
+export async function releaseClaim(db: Db, certificateId: string, worker: string, nextCheckAt: number | null): Promise<void> {
+  await db
+    .updateTable('certificates')
+    .set({ claimed_by: null, claimed_until: null, next_check_at: nextCheckAt })
+    .where('certificate_id', '=', certificateId)
+    .where('claimed_by', '=', worker)
+    .execute();
+}
+
+export async function releaseAllClaims(db: Db, worker: string): Promise<void> {
+  await db
+    .updateTable('certificates')
+    .set({ claimed_by: null, claimed_until: null })
+    .where('claimed_by', '=', worker)
+    .execute();
+}
+
+/** Number of orders waiting for the worker (for metrics). */
+export async function countDue(db: Db, status: number, now: number): Promise<number> {
+  const r = await db
+    .selectFrom('certificates')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', status)
+    .where('next_check_at', '<=', now)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
