@@ -113,6 +113,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Organisation named in the generated root and intermediates. */
       organization: z.string().min(1).max(64).default('tcssl'),
+      /** Key size of the RSA intermediate made on first start (3072: the strength of the P-384 root's class). */
+      intermediateRsaBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(3072),
     })
     .prefault({}),
 });

@@ -13,6 +13,7 @@ export const commitCertificateInformation = defineAction({
     NotFound: 'FailedOperation.CertificateNotFound',
     WrongStatus: 'FailedOperation.InvalidCertificateStatusCode',
     Incomplete: 'FailedOperation.InvalidParam',
+    InvalidParam: 'FailedOperation.InvalidParam',
     AuthError: 'FailedOperation.AuthError',
   },
   async handle(ctx, p) {

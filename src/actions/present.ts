@@ -2,11 +2,12 @@
 // Field types follow ssl_models.d.ts exactly (ProjectId is a string, Status a number): the Go SDK fails a
 // whole call when one field's JSON type differs. Where there is no value, the real service's "none" is used.
 
+import { dnsChallenge, fileChallenge } from '../dcv/challenge.js';
 import type { OrderInfo } from '../orders/contacts.js';
 import { ORDER_INFO_FIELDS } from '../orders/contacts.js';
 import { findProduct, freeProduct } from '../orders/products.js';
 import { STATUS_NAMES, type StatusCode } from '../orders/status.js';
-import type { CertificateRow } from '../store/schema.js';
+import type { CertificateRow, DcvCheckRow } from '../store/schema.js';
 
 /** Tencent returns times as 'YYYY-MM-DD HH:mm:ss' in Beijing time (UTC+8, no daylight saving). */
 export function formatTime(ms: number | null | undefined): string {
@@ -57,7 +58,7 @@ export function commonFields(row: CertificateRow, lang: 'en-US' | 'zh-CN') {
     OwnerUin: row.owner_uin,
     ProjectId: String(row.project_id),
     From: row.source === 'upload' ? 'upload' : (product?.brand.toLowerCase() ?? ''),
-    CertificateType: 'SVR',
+    CertificateType: row.certificate_type,
     PackageType: row.product_id === null ? '' : String(row.product_id),
     ProductZhName: product?.nameZh ?? '',
     Domain: row.domain,
@@ -128,5 +129,45 @@ export function rowToCertificates(row: CertificateRow, lang: 'en-US' | 'zh-CN') 
     HostingResourceTypes: null,
     HostingConfig: null,
     IsHostingUploadRenewCert: false,
+  };
+}
+
+/**
+ * DvAuthDetail: what the customer must publish for each domain. For DNS, DvAuthKey is the TXT host label and
+ * DvAuthDomain the zone it sits in; for FILE, DvAuthPath is the directory and DvAuthKey the file name. The first
+ * domain's values are repeated at the top level, as the real service does for single-domain orders.
+ */
+export function dvAuthDetail(checks: DcvCheckRow[]) {
+  if (checks.length === 0) return null;
+  const auths = checks.map((c) => {
+    if (c.method === 'FILE') {
+      const f = fileChallenge(c.domain, c.token);
+      return {
+        DvAuthKey: f.fileName,
+        DvAuthValue: f.content,
+        DvAuthDomain: c.domain,
+        DvAuthPath: f.dir,
+        DvAuthSubDomain: '',
+        DvAuthVerifyType: 'FILE',
+      };
+    }
+    const d = dnsChallenge(c.domain, c.token);
+    return {
+      DvAuthKey: d.hostLabel,
+      DvAuthValue: d.value,
+      DvAuthDomain: d.baseDomain,
+      DvAuthPath: '',
+      DvAuthSubDomain: d.hostLabel,
+      DvAuthVerifyType: 'DNS',
+    };
+  });
+  const first = auths[0];
+  return {
+    DvAuthKey: first.DvAuthKey,
+    DvAuthValue: first.DvAuthValue,
+    DvAuthDomain: first.DvAuthDomain,
+    DvAuthPath: first.DvAuthPath,
+    DvAuthKeySubDomain: first.DvAuthSubDomain,
+    DvAuths: auths,
   };
 }

@@ -22,14 +22,13 @@ export function accountCommand(): Command {
       .option('--free-quota <n>', 'free DV certificates the account may order', '50')
       .option('--json', 'print JSON'),
   ).action(async (f: CreateFlags) => {
-    const config = configFrom(f);
-    const created = await withServices(config, (s) =>
-      s.iam.createAccount({
-        name: f.name,
-        realNameVerified: parseBoolFlag(f.realNameVerified ?? 'true', '--real-name-verified'),
-        freeQuota: parseIntFlag(f.freeQuota ?? '50', '--free-quota'),
-      }),
-    );
+    // Flags are checked before the store is opened: a rejected command must not create a data directory.
+    const input = {
+      name: f.name,
+      realNameVerified: parseBoolFlag(f.realNameVerified ?? 'true', '--real-name-verified'),
+      freeQuota: parseIntFlag(f.freeQuota ?? '50', '--free-quota'),
+    };
+    const created = await withServices(configFrom(f), (s) => s.iam.createAccount(input));
     printResult({ ...created }, f.json);
   });
   withStoreFlags(
@@ -41,13 +40,13 @@ export function accountCommand(): Command {
       .option('--free-quota <n>', 'free DV certificates the account may order')
       .option('--json', 'print JSON'),
   ).action(async (f: CreateFlags & { uin: string }) => {
-    const config = configFrom(f);
-    const account = await withServices(config, async (s) => {
-      await s.iam.updateAccount(f.uin, {
-        realNameVerified:
-          f.realNameVerified === undefined ? undefined : parseBoolFlag(f.realNameVerified, '--real-name-verified'),
-        freeQuota: f.freeQuota === undefined ? undefined : parseIntFlag(f.freeQuota, '--free-quota'),
-      });
+    const patch = {
+      realNameVerified:
+        f.realNameVerified === undefined ? undefined : parseBoolFlag(f.realNameVerified, '--real-name-verified'),
+      freeQuota: f.freeQuota === undefined ? undefined : parseIntFlag(f.freeQuota, '--free-quota'),
+    };
+    const account = await withServices(configFrom(f), async (s) => {
+      await s.iam.updateAccount(f.uin, patch);
       return s.iam.getAccount(f.uin);
     });
     printResult(

@@ -3,6 +3,7 @@
 
 import { Command } from 'commander';
 import { accountCommand } from './account.js';
+import { caCommand } from './ca.js';
 import { callCommand } from './call.js';
 import { keyCommand } from './key.js';
 import { policyCommand } from './policy.js';
@@ -20,6 +21,7 @@ for (const make of [
   projectCommand,
   policyCommand,
   keyCommand,
+  caCommand,
   callCommand,
 ]) {
   program.addCommand(make());

@@ -16,12 +16,10 @@ export function keyCommand(): Command {
       .option('--json', 'print JSON'),
   ).action(async (f: StoreFlags & { uin?: string; subUin?: string; ttl?: string; json?: boolean }) => {
     if (!f.uin === !f.subUin) throw new Error('give exactly one of --uin or --sub-uin');
+    // Checked before the store is opened: a rejected command must not create a data directory.
+    const ttlSeconds = f.ttl === undefined ? undefined : parseIntFlag(f.ttl, '--ttl');
     const created = await withServices(configFrom(f), (s) =>
-      s.iam.createKey({
-        uin: f.uin,
-        subUin: f.subUin,
-        ttlSeconds: f.ttl === undefined ? undefined : parseIntFlag(f.ttl, '--ttl'),
-      }),
+      s.iam.createKey({ uin: f.uin, subUin: f.subUin, ttlSeconds }),
     );
     printResult({ ...created }, f.json);
   });

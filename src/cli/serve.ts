@@ -20,7 +20,12 @@ interface ServeFlags extends StoreFlags {
 }
 
 export async function serve(config: Config): Promise<{ close(): Promise<void>; address: string }> {
-  const services = await assemble(config, { background: true });
+  // The worker logs through the app's logger, which exists only once the app is built below.
+  let app: ReturnType<typeof buildServer> | undefined;
+  const services = await assemble(config, {
+    issuing: true,
+    log: { info: (o, m) => app?.log.info(o, m), error: (o, m) => app?.log.error(o, m) },
+  });
   if ((await services.iam.countAccounts()) === 0) {
     const account = await services.iam.createAccount({ name: 'default' });
     const file = join(config.dataDir, 'credentials.json');
@@ -34,7 +39,7 @@ export async function serve(config: Config): Promise<{ close(): Promise<void>; a
     );
   }
   const rateLimiter = config.rateLimit.enabled ? new MemoryRateLimiter() : new NoRateLimiter();
-  const app = buildServer({ config, services, rateLimiter });
+  app = buildServer({ config, services, rateLimiter, pki: services.responder });
   const { host, port } = splitListen(config.listen);
   const address = await app.listen({ host, port });
   app.log.info({ address, store: services.store.location, validation: config.validation }, 'tcssl listening');
@@ -70,15 +75,21 @@ export function serveCommand(): Command {
     if (f.publicBaseUrl) extra.publicBaseUrl = f.publicBaseUrl;
     if (f.rateLimit === false) extra.rateLimit = { enabled: false };
     const config = configFrom(f, extra);
-    const server = await serve(config);
+    const started = serve(config);
+    // Handlers go in before the store opens: a signal that arrives while starting (or in the moment between listen
+    // and now) must still end in a clean close and exit 0, not in the default action that kills the process.
+    // A second signal gets that default action, so a stuck shutdown can be forced.
     const stop = (signal: string) => {
       process.stderr.write(`${signal}: shutting down\n`);
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+      started
+        .then((server) => server.close())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    await started;
   });
 }

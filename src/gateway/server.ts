@@ -9,10 +9,12 @@ import { ACTIONS } from '../actions/index.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { evaluate } from '../iam/policy.js';
+import type { PkiResponder } from '../pki/responder.js';
 import { authenticate } from './authenticate.js';
 import { decodeRequest, header, type RawRequest } from './decode.js';
 import { errorBody, type Language, successBody, toWireFailure, WireError } from './envelope.js';
 import { parseParams } from './params.js';
+import { registerPkiRoutes } from './pki-routes.js';
 import type { RateLimiter } from './rate-limit.js';
 import { Tc3KeyCache } from './signature-v3.js';
 
@@ -25,6 +27,8 @@ export interface ServerDeps {
   now?: () => number;
   /** extra actions (tests) or a replacement registry */
   actions?: ReadonlyMap<string, ActionDefinition>;
+  /** CRL, OCSP and CA-certificate URLs, when this node issues */
+  pki?: PkiResponder;
 }
 
 declare module 'fastify' {
@@ -190,6 +194,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   };
 
   app.route({ method: ['GET', 'POST'], url: '/', handler: handleApi });
+  if (deps.pki) registerPkiRoutes(app, deps.pki);
   // Other methods on / still get the envelope, not Fastify's 404.
   app.route({
     method: ['PUT', 'DELETE', 'PATCH', 'OPTIONS'],

@@ -10,6 +10,7 @@ import { missingForLevel, type OrderInfo } from './contacts.js';
 import type { Change, OrdersCore } from './orders.js';
 import { Status, type StatusCode, WAITING_FOR_INFORMATION } from './status.js';
 import { productOfRow, type VerifyType } from './submit.js';
+import { createChallenges } from './validation.js';
 
 /** Orders that can still be cancelled: nothing has been issued yet. */
 const CANCELLABLE: readonly StatusCode[] = [
@@ -70,15 +71,20 @@ export async function commit(
     }
     // The CA-side order number, as the real service returns it from this call.
     const orderId = row.order_id ?? `tcssl-${randomBytes(8).toString('hex')}`;
+    const method = verifyType ?? (row.verify_type as VerifyType | null) ?? 'DNS';
+    const now = core.now();
+    await createChallenges(db, row, method, now);
     return core.apply(
       db,
       row,
       {
         status: Status.Reviewing,
-        verify_type: verifyType ?? row.verify_type ?? 'DNS',
+        verify_type: method,
         order_id: orderId,
         status_msg: null,
-        committed_at: core.now(),
+        committed_at: now,
+        // Due at once: the worker checks the domains on its next pass (at once in auto mode).
+        next_check_at: now,
       },
       { caller, action, detail: 'information committed for review', ...change },
     );
@@ -138,5 +144,51 @@ export async function remove(
     // The log entry outlives the row: DescribeCertificateOperateLogs still shows who deleted what.
     await core.log(db, { ...row, version: row.version + 1 }, row.status, { caller, action, ...change });
     await certs.deleteCertificate(db, row.certificate_id);
+  });
+}
+
+/** RFC 5280 CRLReason codes the free-text Reason may name; anything else is recorded as unspecified (0). */
+const REASON_CODES: Record<string, number> = {
+  unspecified: 0,
+  keycompromise: 1,
+  cacompromise: 2,
+  affiliationchanged: 3,
+  superseded: 4,
+  cessationofoperation: 5,
+};
+
+export function reasonCode(reason: string | undefined): number {
+  return REASON_CODES[(reason ?? '').replace(/[\s_-]/g, '').toLowerCase()] ?? 0;
+}
+
+/**
+ * RevokeCertificate: an issued certificate goes to "being revoked" (9) and, since this CA needs no revocation
+ * letter, on to "revoked" (10) at once; both steps are logged. The CRL and OCSP answers change with the row.
+ */
+export async function revoke(
+  core: OrdersCore,
+  caller: Caller,
+  certificateId: string,
+  reason: string | undefined,
+  change: ChangeCtx,
+): Promise<CertificateRow> {
+  const action = 'RevokeCertificate';
+  return core.store.tx(async (db) => {
+    const row = await core.load(db, caller, certificateId, action, { forUpdate: true });
+    if (row.source === 'upload' || row.status !== Status.Issued) {
+      throw new DomainError(
+        'WrongStatus',
+        `certificate ${row.certificate_id} has status ${row.status}; only a certificate issued here can be revoked`,
+        'CertificateId',
+      );
+    }
+    const detail = reason ? `reason: ${reason.slice(0, 200)}` : '';
+    const revoking = await core.apply(db, row, { status: Status.Revoking }, { caller, action, detail, ...change });
+    return core.apply(
+      db,
+      revoking,
+      { status: Status.Revoked, revoked_at: core.now(), revocation_reason: reasonCode(reason) },
+      { caller, action, detail, ...change },
+    );
   });
 }

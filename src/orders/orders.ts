@@ -9,11 +9,16 @@ import { evaluate } from '../iam/policy.js';
 import type { SecretBox } from '../pki/secret-box.js';
 import * as certs from '../store/certificates-repo.js';
 import type { Db, Store } from '../store/db.js';
+import { findDcvChecks as dcvChecksOf } from '../store/dcv-repo.js';
 import type { CertificatePatch, CertificateRow } from '../store/schema.js';
-import { cancel, commit, remove } from './lifecycle.js';
+import { type ApplyInput, applyFree } from './apply.js';
+import { download } from './download.js';
+import { cancel, commit, remove, revoke } from './lifecycle.js';
 import { checkOrder, findProduct, freeProduct } from './products.js';
 import { Status, type StatusCode } from './status.js';
 import { type KeySource, type SubmitInput, submitInformation, type VerifyType } from './submit.js';
+import { type UploadInput, upload } from './upload.js';
+import { allPassed, type DomainChecker, runChecks } from './validation.js';
 
 export interface OrdersDeps {
   store: Store;
@@ -23,6 +28,12 @@ export interface OrdersDeps {
   projectBelongsTo(uin: string, projectId: number): Promise<boolean>;
   /** the account's free-certificate quota, read in the caller's transaction */
   freeQuotaOf(db: Db, uin: string): Promise<number>;
+  /** the CA's root, packed into PFX and JKS downloads */
+  rootPem?: () => string;
+  /** domain checks run on demand (CheckCertificateDomainVerification) */
+  checker?: DomainChecker;
+  /** told when an order becomes due for the worker (commit, apply, a passing manual check) */
+  onDue?: () => void;
   now?: () => number;
 }
 
@@ -48,6 +59,51 @@ export function newCertificateId(): string {
 
 /** The shared steps that the lifecycle's rule modules (submit.ts, ...) build on. */
 export type OrdersCore = Pick<Orders, 'store' | 'now' | 'load' | 'apply' | 'log' | 'checkFreeQuota'>;
+
+/** A certificate row with every optional column empty; the caller names what it knows. */
+export function newOrderRow(
+  fields: Pick<CertificateRow, 'certificate_id' | 'owner_uin' | 'status' | 'source' | 'created_at'> &
+    Partial<CertificateRow>,
+): CertificateRow {
+  return {
+    project_id: 0,
+    product_id: null,
+    domain_num: 1,
+    time_span: 1,
+    deal_id: null,
+    order_id: null,
+    alias: '',
+    domain: '',
+    san: '[]',
+    key_spec: 'RSA-2048',
+    csr_type: null,
+    csr_pem: null,
+    private_key_sealed: null,
+    key_password_sealed: null,
+    info: '{}',
+    is_dv: 0,
+    verify_type: null,
+    status_msg: null,
+    tags: '[]',
+    cert_pem: null,
+    chain_pem: null,
+    serial: null,
+    cert_begin: null,
+    cert_end: null,
+    submitted_at: null,
+    committed_at: null,
+    revoked_at: null,
+    certificate_type: 'SVR',
+    issuer_id: null,
+    revocation_reason: null,
+    next_check_at: null,
+    claimed_by: null,
+    claimed_until: null,
+    version: 1,
+    updated_at: fields.created_at,
+    ...fields,
+  };
+}
 
 export class Orders {
   readonly store: Store;
@@ -143,47 +199,20 @@ export class Orders {
       const certificateId = newCertificateId();
       // Deal ids look like Tencent's billing deal names: a date and a sequence.
       const dealId = `${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(6).readUIntBE(0, 6) % 1e12}`;
-      const row: CertificateRow = {
+      const row = newOrderRow({
         certificate_id: certificateId,
         owner_uin: caller.uin,
-        project_id: 0,
         status: free ? Status.FreeInfoPending : Status.PaidInfoPending,
         product_id: product.id,
         source: free ? 'free' : 'paid',
         domain_num: input.domainNum,
         time_span: input.timeSpan,
         deal_id: dealId,
-        order_id: null,
-        alias: '',
-        domain: '',
-        san: '[]',
-        key_spec: product.algorithm === 'ECC' ? 'EC-P256' : 'RSA-2048',
-        csr_type: null,
-        csr_pem: null,
-        private_key_sealed: null,
-        key_password_sealed: null,
-        info: '{}',
         is_dv: product.level === 'DV' ? 1 : 0,
-        verify_type: null,
-        status_msg: null,
+        key_spec: product.algorithm === 'ECC' ? 'EC-P256' : 'RSA-2048',
         tags: JSON.stringify(input.tags ?? []),
-        cert_pem: null,
-        chain_pem: null,
-        serial: null,
-        cert_begin: null,
-        cert_end: null,
-        submitted_at: null,
-        committed_at: null,
-        revoked_at: null,
-        issuer_id: null,
-        revocation_reason: null,
-        next_check_at: null,
-        claimed_by: null,
-        claimed_until: null,
-        version: 1,
         created_at: now,
-        updated_at: now,
-      };
+      });
       await certs.insertCertificate(db, row);
       await this.log(db, row, null, { caller, action: 'CreateCertificate', ...change });
       return { certificateIds: [certificateId], dealIds: [dealId] };
@@ -218,7 +247,53 @@ export class Orders {
     verifyType?: VerifyType,
     change: Omit<Change, 'caller' | 'action'> = {},
   ) {
-    return commit(this, caller, certificateId, verifyType, change);
+    const row = await commit(this, caller, certificateId, verifyType, change);
+    this.deps.onDue?.();
+    return row;
+  }
+
+  /** ApplyCertificate: a free DV certificate, straight into review. */
+  async applyFree(caller: Caller, input: ApplyInput, change: Omit<Change, 'caller' | 'action'> = {}) {
+    const row = await applyFree(
+      this,
+      { ...this.deps, projectBelongsTo: this.deps.projectBelongsTo },
+      caller,
+      input,
+      change,
+    );
+    this.deps.onDue?.();
+    return row;
+  }
+
+  /** UploadCertificate: a certificate issued elsewhere. */
+  async upload(caller: Caller, input: UploadInput, change: Omit<Change, 'caller' | 'action'> = {}) {
+    return upload(this, this.deps, caller, input, change);
+  }
+
+  /** DownloadCertificate: the ZIP of server-specific files. */
+  async download(caller: Caller, certificateId: string) {
+    return download(this, this.deps, caller, certificateId);
+  }
+
+  /**
+   * CheckCertificateDomainVerification: runs the checks of an order under review now, records the results, and
+   * hands the order to the worker at once when every domain is proven.
+   */
+  async checkDomains(caller: Caller, certificateId: string) {
+    const row = await this.load(this.store.db, caller, certificateId, 'CheckCertificateDomainVerification');
+    if (row.status !== Status.Reviewing && row.status !== Status.Issued) {
+      throw new DomainError(
+        'WrongStatus',
+        `certificate ${row.certificate_id} has status ${row.status}; domains are verified while it is under review (0)`,
+        'CertificateId',
+      );
+    }
+    if (row.status === Status.Issued || !this.deps.checker) {
+      return { row, checks: await dcvChecksOf(this.store.db, row.certificate_id) };
+    }
+    const checks = await runChecks(this.store.db, this.deps.checker, row.certificate_id, this.now);
+    if (allPassed(checks)) this.deps.onDue?.();
+    return { row, checks };
   }
 
   /** CancelCertificateOrder: an order not yet issued becomes cancelled (status 7). */
@@ -229,6 +304,11 @@ export class Orders {
   /** DeleteCertificate: removes a finished or abandoned certificate; its log entries stay. */
   async remove(caller: Caller, certificateId: string, change: Omit<Change, 'caller' | 'action'> = {}) {
     return remove(this, caller, certificateId, change);
+  }
+
+  /** RevokeCertificate: issued -> being revoked -> revoked. */
+  async revoke(caller: Caller, certificateId: string, reason?: string, change: Omit<Change, 'caller' | 'action'> = {}) {
+    return revoke(this, caller, certificateId, reason, change);
   }
 
   /** Moves certificates to another project of the same account. */

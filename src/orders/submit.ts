@@ -47,6 +47,13 @@ export interface SubmitDeps {
  */
 const KEY_PASSWORD = /^[\x21-\x7e]{6,64}$/;
 
+/** KeyPassword (Submit) and CsrKeyPassword (Apply) lock the PFX and JKS exports. */
+export function checkKeyPassword(password: string | undefined, field = 'KeyPassword'): void {
+  if (password !== undefined && password !== '' && !KEY_PASSWORD.test(password)) {
+    throw new DomainError('InvalidParam', `${field} must be 6 to 64 printable ASCII characters without spaces`, field);
+  }
+}
+
 export function productOfRow(row: CertificateRow): Product {
   if (row.source === 'free') return freeProduct;
   const product = row.product_id === null ? undefined : findProduct(row.product_id);
@@ -81,13 +88,7 @@ interface Prepared {
 async function prepare(row: CertificateRow, input: SubmitInput, deps: SubmitDeps): Promise<Prepared> {
   const product = productOfRow(row);
   const info = checkOrderInfo(input.info);
-  if (input.keyPassword !== undefined && input.keyPassword !== '' && !KEY_PASSWORD.test(input.keyPassword)) {
-    throw new DomainError(
-      'InvalidParam',
-      'KeyPassword must be 6 to 64 printable ASCII characters without spaces',
-      'KeyPassword',
-    );
-  }
+  checkKeyPassword(input.keyPassword);
   const csrType = input.csrType ?? (input.csrContent ? 'parse' : 'online');
   const isDv = product.level === 'DV' || input.isDv === true;
 

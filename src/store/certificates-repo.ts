@@ -7,7 +7,8 @@ import type { Db } from './db.js';
  * not import the domain's status table, so the two codes are named here for this one query. */
 const FREED_STATUSES = { cancelled: 7, refunded: 14 } as const;
 
-import type { CertificatePatch, CertificateRow, NewCertificate, OperateLogRow } from './schema.js';
+import { findDcvChecks } from './dcv-repo.js';
+import type { CertificatePatch, CertificateRow, DcvCheckRow, NewCertificate, OperateLogRow } from './schema.js';
 
 export interface CertificateFilter {
   ownerUin: string;
@@ -35,6 +36,7 @@ export interface CertificateReader {
     rows: OperateLogRow[];
   }>;
   logsOf(ownerUin: string, certificateId: string): Promise<OperateLogRow[]>;
+  dcvChecks(certificateId: string): Promise<DcvCheckRow[]>;
 }
 
 function escapeLike(s: string): string {
@@ -95,6 +97,10 @@ export function certificateReader(db: Db): CertificateReader {
         .offset(opts.offset)
         .execute();
       return { total: Number(countRow.n), rows };
+    },
+
+    async dcvChecks(certificateId) {
+      return findDcvChecks(db, certificateId);
     },
 
     async logsOf(ownerUin, certificateId) {
@@ -197,7 +203,12 @@ export async function claimDue(
 }
 
 /** Gives back a claim without another change (shutdown, or a check that will be retried later). */
-export async function releaseClaim(db: Db, certificateId: string, worker: string, nextCheckAt: number | null): Promise<void> {
+export async function releaseClaim(
+  db: Db,
+  certificateId: string,
+  worker: string,
+  nextCheckAt: number | null,
+): Promise<void> {
   await db
     .updateTable('certificates')
     .set({ claimed_by: null, claimed_until: null, next_check_at: nextCheckAt })
@@ -223,4 +234,67 @@ export async function countDue(db: Db, status: number, now: number): Promise<num
     .where('next_check_at', '<=', now)
     .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/** An uploaded certificate of the account with the same serial and the same bytes (UploadCertificate's Repeatable). */
+export async function findUploadBySerial(
+  db: Db,
+  ownerUin: string,
+  serial: string,
+  certPem: string,
+): Promise<CertificateRow | undefined> {
+  return db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('owner_uin', '=', ownerUin)
+    .where('source', '=', 'upload')
+    .where('serial', '=', serial)
+    .where('cert_pem', '=', certPem)
+    .executeTakeFirst();
+}
+
+/** Revocations of one issuer, for its CRL. */
+export async function revokedBy(
+  db: Db,
+  issuerId: string,
+): Promise<Array<{ serial: string; revoked_at: number; revocation_reason: number | null }>> {
+  const rows = await db
+    .selectFrom('certificates')
+    .select(['serial', 'revoked_at', 'revocation_reason'])
+    .where('issuer_id', '=', issuerId)
+    .where('revoked_at', 'is not', null)
+    .execute();
+  return rows.map((r) => ({
+    serial: r.serial ?? '',
+    revoked_at: Number(r.revoked_at),
+    revocation_reason: r.revocation_reason,
+  }));
+}
+
+/** A certificate signed by the issuer, by serial: its revocation time and reason (null while it stands). */
+export async function findBySerial(
+  db: Db,
+  issuerId: string,
+  serial: string,
+): Promise<{ revoked_at: number | null; revocation_reason: number | null } | undefined> {
+  const r = await db
+    .selectFrom('certificates')
+    .select(['revoked_at', 'revocation_reason'])
+    .where('issuer_id', '=', issuerId)
+    .where('serial', '=', serial)
+    .executeTakeFirst();
+  return (
+    r && { revoked_at: r.revoked_at === null ? null : Number(r.revoked_at), revocation_reason: r.revocation_reason }
+  );
+}
+
+/** Changes whenever the issuer's revocations change: their count and newest time. */
+export async function revocationStamp(db: Db, issuerId: string): Promise<string> {
+  const r = await db
+    .selectFrom('certificates')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('revoked_at').as('latest')])
+    .where('issuer_id', '=', issuerId)
+    .where('revoked_at', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return `${r.n}:${r.latest ?? 0}`;
 }

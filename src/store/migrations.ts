@@ -180,14 +180,27 @@ migrations['0002_issuance'] = {
       .execute();
 
     await db.schema.alterTable('certificates').addColumn('issuer_id', 'text').execute();
+    // 'SVR' (server certificates, all that this CA issues) or 'CA' (uploaded CA certificates for client auth).
+    await db.schema
+      .alterTable('certificates')
+      .addColumn('certificate_type', 'text', (c) => c.notNull().defaultTo('SVR'))
+      .execute();
     await db.schema.alterTable('certificates').addColumn('revocation_reason', 'integer').execute();
     // The worker's queue: committed orders due for their next validation attempt, and who holds them.
     await db.schema.alterTable('certificates').addColumn('next_check_at', 'bigint').execute();
     await db.schema.alterTable('certificates').addColumn('claimed_by', 'text').execute();
     await db.schema.alterTable('certificates').addColumn('claimed_until', 'bigint').execute();
-    await db.schema.createIndex('certificates_next_check').on('certificates').columns(['status', 'next_check_at']).execute();
+    await db.schema
+      .createIndex('certificates_next_check')
+      .on('certificates')
+      .columns(['status', 'next_check_at'])
+      .execute();
     // OCSP and CRLs look certificates up by issuer and serial.
-    await db.schema.createIndex('certificates_issuer_serial').on('certificates').columns(['issuer_id', 'serial']).execute();
+    await db.schema
+      .createIndex('certificates_issuer_serial')
+      .on('certificates')
+      .columns(['issuer_id', 'serial'])
+      .execute();
   },
 };
 

@@ -1,7 +1,7 @@
 // Table shapes as Kysely sees them. Times are epoch milliseconds; booleans are 0/1 integers and JSON
 // columns are text, so the same rows work on SQLite and PostgreSQL. Knows no policy.
 
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface AccountTable {
   uin: string;
@@ -90,6 +90,8 @@ export interface CertificateTable {
   submitted_at: number | null;
   committed_at: number | null;
   revoked_at: number | null;
+  /** 'SVR' or 'CA' (uploaded CA certificates) */
+  certificate_type: Generated<string>;
   /** the intermediate that signed cert_pem */
   issuer_id: string | null;
   /** RFC 5280 CRLReason code once revoked */

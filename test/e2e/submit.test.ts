@@ -8,6 +8,7 @@ import { call } from '../../src/cli/client.js';
 import { loadConfig } from '../../src/config.js';
 import { MemoryRateLimiter } from '../../src/gateway/rate-limit.js';
 import { buildServer } from '../../src/gateway/server.js';
+import { newOrderRow } from '../../src/orders/orders.js';
 import { Status } from '../../src/orders/status.js';
 import { insertCertificate } from '../../src/store/certificates-repo.js';
 import { makeCsr, openssl } from '../support/openssl.js';
@@ -38,7 +39,6 @@ const SEED_EXAMPLE = {
   ContactPosition: 'developer',
 };
 
-
 /** SecureSite OV wildcard: the kind of certificate the seed's example asks for. */
 const OV_WILDCARD = 7;
 /** TrustAsia DV multi-domain. */
@@ -48,48 +48,18 @@ const DV_SINGLE = 48;
 
 /** Puts an order with a chosen id (the seed's abcb1234) into the store, as CreateCertificate would. */
 async function seedOrder(world: World, certificateId: string, productId: number): Promise<void> {
-  const now = Date.now();
-  await insertCertificate(world.services.store.db, {
-    certificate_id: certificateId,
-    owner_uin: world.account.uin,
-    project_id: 0,
-    status: Status.PaidInfoPending,
-    product_id: productId,
-    source: 'paid',
-    domain_num: 1,
-    time_span: 1,
-    deal_id: 'deal-seed',
-    order_id: null,
-    alias: '',
-    domain: '',
-    san: '[]',
-    key_spec: 'RSA-2048',
-    csr_type: null,
-    csr_pem: null,
-    private_key_sealed: null,
-    key_password_sealed: null,
-    info: '{}',
-    is_dv: 0,
-    verify_type: null,
-    status_msg: null,
-    tags: '[]',
-    cert_pem: null,
-    chain_pem: null,
-    serial: null,
-    cert_begin: null,
-    cert_end: null,
-    submitted_at: null,
-    committed_at: null,
-    revoked_at: null,
-    issuer_id: null,
-    revocation_reason: null,
-    next_check_at: null,
-    claimed_by: null,
-    claimed_until: null,
-    version: 1,
-    created_at: now,
-    updated_at: now,
-  });
+  await insertCertificate(
+    world.services.store.db,
+    newOrderRow({
+      certificate_id: certificateId,
+      owner_uin: world.account.uin,
+      status: Status.PaidInfoPending,
+      product_id: productId,
+      source: 'paid',
+      deal_id: 'deal-seed',
+      created_at: Date.now(),
+    }),
+  );
 }
 
 async function order(client: SslClient, productId: number, domainNum = 1): Promise<string> {
@@ -103,7 +73,8 @@ describe('SubmitCertificateInformation end to end', () => {
   let world: World;
   let client: SslClient;
   before(async () => {
-    world = await startWorld();
+    // No worker: these tests look at orders before issuance, which in auto mode would follow within a second.
+    world = await startWorld({ worker: { enabled: false } });
     client = sdkClient(world);
   });
   after(async () => {
@@ -390,12 +361,20 @@ describe('SubmitCertificateInformation end to end', () => {
   test('create -> submit -> commit -> describe, then Submit again gets FailedOperation.InvalidCertificateStatusCode', async () => {
     const id = await order(client, OV_WILDCARD);
     await client.SubmitCertificateInformation({ ...SEED_EXAMPLE, CertificateId: id, VerifyType: 'DNS' });
-    const committed = await client.CommitCertificateInformation({ CertificateId: id, VerifyType: 'FILE' });
+    // A file cannot prove a wildcard domain.
+    assert.equal(
+      await sdkErrorCode(client.CommitCertificateInformation({ CertificateId: id, VerifyType: 'FILE' })),
+      'FailedOperation.InvalidParam',
+    );
+    const committed = await client.CommitCertificateInformation({ CertificateId: id, VerifyType: 'DNS_AUTO' });
     assert.equal(committed.Status, Status.Reviewing);
     assert.match(committed.OrderId, /^tcssl-[0-9a-f]{16}$/);
     const d = await client.DescribeCertificate({ CertificateId: id });
     assert.equal(d.Status, Status.Reviewing);
-    assert.equal(d.VerifyType, 'FILE');
+    assert.equal(d.VerifyType, 'DNS_AUTO');
+    assert.equal(d.DvAuthDetail.DvAuthKey, '_dnsauth');
+    assert.equal(d.DvAuthDetail.DvAuthDomain, 'test-dq342da.com');
+    assert.match(d.DvAuthDetail.DvAuthValue, /^\d{14}[a-z2-7]{26}$/);
     assert.equal(d.OrderId, committed.OrderId);
     assert.equal(d.ProjectId, '0');
     assert.equal(

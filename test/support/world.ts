@@ -3,6 +3,7 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -29,6 +30,15 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** A port that was free a moment ago (the server's own URL must be known before it starts: it goes into certificates). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
 export function tempDir(prefix = 'tcssl-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -36,14 +46,24 @@ export function tempDir(prefix = 'tcssl-test-'): string {
 export async function startWorld(overrides: ConfigInput = {}): Promise<World> {
   const dir = tempDir();
   // Suites make many calls a second; tests of the limits themselves pass their own rateLimit settings.
+  // Key pools stay empty (keys are made on demand) so background generation does not load the test machine;
+  // the worker polls often so auto-mode issuance is quick.
+  const port = overrides.listen ? Number(overrides.listen.split(':').pop()) : await freePort();
   const config = loadConfig({
-    overrides: { dataDir: dir, logLevel: 'silent', rateLimit: { defaultPerSecond: 1000 }, ...overrides },
+    overrides: {
+      dataDir: dir,
+      listen: `127.0.0.1:${port}`,
+      logLevel: 'silent',
+      rateLimit: { defaultPerSecond: 1000 },
+      keys: { rsaPoolSize: 0, ecPoolSize: 0 },
+      worker: { pollMs: 100, backoffMs: 200 },
+      ca: { intermediateRsaBits: 2048 },
+      ...overrides,
+    },
   });
-  const services = await assemble(config);
-  const app = buildServer({ config, services, rateLimiter: new MemoryRateLimiter() });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const services = await assemble(config, { issuing: true });
+  const app = buildServer({ config, services, rateLimiter: new MemoryRateLimiter(), pki: services.responder });
+  await app.listen({ host: '127.0.0.1', port });
   const created = await services.iam.createAccount({ name: 'test' });
   return {
     dir,
