@@ -10,6 +10,8 @@ export interface Services {
   iam: Iam;
   orders: Orders;
   certificates: CertificateReader;
+  /** this node's CA, when it issues */
+  ca?: { rootPem(): string };
 }
 
 export interface Logger {

@@ -2,6 +2,7 @@
 
 import { applyCertificate } from './apply-certificate.js';
 import { cancelCertificateOrder } from './cancel-certificate-order.js';
+import { checkCertificateChain } from './check-certificate-chain.js';
 import { checkCertificateDomainVerification } from './check-certificate-domain-verification.js';
 import { commitCertificateInformation } from './commit-certificate-information.js';
 import { createCertificate } from './create-certificate.js';
@@ -21,6 +22,7 @@ import { uploadCertificate } from './upload-certificate.js';
 const all: ActionDefinition[] = [
   applyCertificate,
   cancelCertificateOrder,
+  checkCertificateChain,
   checkCertificateDomainVerification,
   commitCertificateInformation,
   createCertificate,

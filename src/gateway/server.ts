@@ -29,6 +29,8 @@ export interface ServerDeps {
   actions?: ReadonlyMap<string, ActionDefinition>;
   /** CRL, OCSP and CA-certificate URLs, when this node issues */
   pki?: PkiResponder;
+  /** where JSON log lines go; stdout by default */
+  logStream?: NodeJS.WritableStream;
 }
 
 declare module 'fastify' {
@@ -59,7 +61,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const actions = deps.actions ?? ACTIONS;
   const keyCache = new Tc3KeyCache();
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, ...(deps.logStream ? { stream: deps.logStream } : {}) },
     genReqId: () => randomUUID(),
     // One line per request, written in onResponse with the action and the code; Fastify's own two are off.
     logController: new LogController({ requestIdLogLabel: 'RequestId', disableRequestLogging: true }),
