@@ -12,7 +12,8 @@ export async function readCertificate(
   action: string,
 ): Promise<CertificateRow> {
   const row = await ctx.certificates.find(ctx.caller.uin, certificateId);
-  if (!row) throw new DomainError('NotFound', `certificate ${certificateId} does not exist`, 'CertificateId');
+  if (!row)
+    throw new DomainError('NotFound', `certificate ${JSON.stringify(certificateId)} does not exist`, 'CertificateId');
   if (evaluate(ctx.caller, `ssl:${action}`, Number(row.project_id)) !== 'allow') {
     throw new DomainError(
       'NoProjectPermission',

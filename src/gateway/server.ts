@@ -69,6 +69,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // One line per request, written in onResponse with the action and the code; Fastify's own two are off.
     logController: new LogController({ requestIdLogLabel: 'RequestId', disableRequestLogging: true }),
     bodyLimit: config.limits.maxBodyBytes,
+    // Node's 16 KB header limit would cut a long GET query off with a bare 431 before maxQueryBytes (32 KB) can
+    // answer RequestSizeLimitExceeded in the envelope; leave room for the query plus ordinary headers.
+    http: { maxHeaderSize: config.limits.maxQueryBytes + 16 * 1024 },
     // Refuse slow or stuck uploads instead of holding a socket for ever.
     requestTimeout: 30_000,
     return503OnClosing: false,

@@ -5,7 +5,7 @@
 import { DomainError } from '../errors.js';
 import type { Caller } from '../iam/caller.js';
 import { evaluate } from '../iam/policy.js';
-import { createCsr } from '../pki/csr.js';
+import { checkCsrSubject, createCsr } from '../pki/csr.js';
 import * as certs from '../store/certificates-repo.js';
 import type { CertificateRow } from '../store/schema.js';
 import { checkOrderInfo } from './contacts.js';
@@ -63,6 +63,7 @@ export async function applyFree(
   const info = checkOrderInfo({ contactEmail: input.contactEmail, contactNumber: input.contactPhone });
   checkKeyPassword(input.keyPassword, 'CsrKeyPassword');
   const keySpec = keySpecFor(input.algorithm, input.keyParameter);
+  checkCsrSubject({ commonName: domain }, [domain]);
   const key = await deps.keys.take(keySpec);
   const csrPem = await createCsr({ key, subject: { commonName: domain }, domains: [domain] });
 

@@ -119,7 +119,8 @@ function checkField(rule: FieldRule, value: string): string {
     case 'text':
       return value;
     case 'country': {
-      const code = value.toUpperCase();
+      // Checked as ASCII first: 'ı'.toUpperCase() is 'I', which would let 'ıl' pass as IL.
+      const code = /^[A-Za-z]{2}$/.test(value) ? value.toUpperCase() : '';
       if (!COUNTRY_CODES.has(code)) fail(rule, value, 'is not an ISO 3166-1 alpha-2 country code such as "CN"');
       return code;
     }

@@ -130,7 +130,8 @@ export class Orders {
     const row = opts.forUpdate
       ? await certs.findForUpdate(db, this.store.dialect, caller.uin, certificateId)
       : await certs.certificateReader(db).find(caller.uin, certificateId);
-    if (!row) throw new DomainError('NotFound', `certificate ${certificateId} does not exist`, 'CertificateId');
+    if (!row)
+      throw new DomainError('NotFound', `certificate ${JSON.stringify(certificateId)} does not exist`, 'CertificateId');
     const decision = evaluate(caller, `ssl:${action}`, Number(row.project_id));
     if (decision === 'deny-action') throw new DomainError('AuthError', `you may not call ${action}`);
     if (decision === 'deny-project') {

@@ -6,12 +6,12 @@
 import { DomainError } from '../errors.js';
 import type { Caller } from '../iam/caller.js';
 import type { SubjectInfo } from '../pki/csr.js';
-import { createCsr, parseCsr } from '../pki/csr.js';
+import { checkCsrSubject, createCsr, parseCsr } from '../pki/csr.js';
 import type { GeneratedKey } from '../pki/keys.js';
 import type { SecretBox } from '../pki/secret-box.js';
 import type { CertificateRow } from '../store/schema.js';
 import { checkOrderInfo, type OrderInfo } from './contacts.js';
-import { checkDomainSet } from './domains.js';
+import { checkDomainSet, normalizeDomain } from './domains.js';
 import type { Change, OrdersCore } from './orders.js';
 import { findProduct, freeProduct, type Product } from './products.js';
 import { Status, WAITING_FOR_INFORMATION } from './status.js';
@@ -97,10 +97,16 @@ async function prepare(row: CertificateRow, input: SubmitInput, deps: SubmitDeps
       throw new DomainError('InvalidParam', 'CsrContent is required when CsrType is parse', 'CsrContent');
     }
     const csr = await parseCsr(input.csrContent);
-    const cn = csr.commonName?.toLowerCase() ?? null;
+    // The CSR's names are compared in the same normal form as the submitted ones (lowercase, punycode, no dot).
+    const norm = (d: string) => normalizeDomain(d, { allowWildcard: true, field: 'CsrContent' });
+    const cn = csr.commonName ? norm(csr.commonName) : null;
     const given = input.certificateDomain?.trim();
-    if (!given && !cn) {
-      throw new DomainError('InvalidParam', 'the CSR has no common name and CertificateDomain is empty', 'CsrContent');
+    if (!given && !cn && !input.domainList?.length) {
+      throw new DomainError(
+        'InvalidParam',
+        'the CSR has no common name, and neither CertificateDomain nor DomainList names a domain',
+        'CsrContent',
+      );
     }
     const { primary, all } = checkDomainSet({
       primary: given || cn || undefined,
@@ -116,7 +122,7 @@ async function prepare(row: CertificateRow, input: SubmitInput, deps: SubmitDeps
       );
     }
     const covered = new Set(all);
-    const stray = csr.dnsNames.filter((d) => !covered.has(d));
+    const stray = csr.dnsNames.map(norm).filter((d) => !covered.has(d));
     if (stray.length > 0) {
       throw new DomainError(
         'InvalidParam',
@@ -136,8 +142,11 @@ async function prepare(row: CertificateRow, input: SubmitInput, deps: SubmitDeps
     kind: product.kind,
     domainNum: row.domain_num,
   });
+  const subject = subjectFor(primary, product, isDv, info);
+  // Refuse a subject that cannot be written before spending a pooled key on it.
+  checkCsrSubject(subject, all);
   const key = await deps.keys.take(row.key_spec);
-  const csrPem = await createCsr({ key, subject: subjectFor(primary, product, isDv, info), domains: all });
+  const csrPem = await createCsr({ key, subject, domains: all });
   return { primary, all, csrType, csrPem, privateKeyPem: key.privateKeyPem, info };
 }
 

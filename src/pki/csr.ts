@@ -109,24 +109,37 @@ function invalid(reason: string): DomainError {
   return new DomainError('CsrInvalid', reason, FIELD);
 }
 
-/** Creates a CSR signed with SHA-256 whose SAN lists the CN and every domain (case-insensitively unique). */
-export async function createCsr(i: { key: GeneratedKey; subject: SubjectInfo; domains: string[] }): Promise<string> {
+/** Code points, not UTF-16 units: the subject limits of RFC 5280 count characters. */
+function charLength(s: string): number {
+  return [...s].length;
+}
+
+/**
+ * Checks a CSR subject and its domains without a key, so a caller can refuse bad input before it spends a key.
+ * Returns the relative distinguished names and the SAN list createCsr will use. A common name over 64 characters
+ * (RFC 5280's bound) is left out of the subject: the name still travels in subjectAltName.
+ */
+export function checkCsrSubject(subject: SubjectInfo, domains: string[]) {
   const rdns: Record<string, { printableString?: string; utf8String?: string }[]>[] = [];
   for (const [prop, short, , field, max] of ATTRS) {
-    const value = i.subject[prop]?.trim();
+    const value = subject[prop]?.trim();
     if (!value) {
       if (prop === 'commonName') throw new DomainError('InvalidParam', 'the common name is empty', field);
       continue;
     }
-    if (value.length > max || hasControlChars(value)) {
+    if (hasControlChars(value)) {
+      throw new DomainError('InvalidParam', `${field} must not contain control characters`, field);
+    }
+    if (charLength(value) > max) {
+      if (prop === 'commonName') continue;
       throw new DomainError(
         'InvalidParam',
-        `${short} must be at most ${max} characters, without control characters`,
+        `${field} must be at most ${max} characters to fit the certificate subject (${short})`,
         field,
       );
     }
     if (prop === 'country' && !/^[A-Za-z]{2}$/.test(value)) {
-      throw new DomainError('InvalidParam', 'the country must be a two-letter ISO 3166 code', field);
+      throw new DomainError('InvalidParam', 'OrganizationCountry must be a two-letter ISO 3166 code', field);
     }
     // PrintableString where it can (country must be), UTF8String otherwise (RFC 5280 4.1.2.4).
     const printable = /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value);
@@ -137,13 +150,19 @@ export async function createCsr(i: { key: GeneratedKey; subject: SubjectInfo; do
     });
   }
   const names: string[] = [];
-  for (const d of [i.subject.commonName.trim(), ...i.domains]) {
+  for (const d of [subject.commonName.trim(), ...domains]) {
     // dNSName is an IA5String: IDNs must arrive as A-labels (punycode).
     if (!/^[\x21-\x7e]{1,253}$/.test(d)) {
       throw new DomainError('InvalidParam', `domain ${JSON.stringify(d)} is not an ASCII domain name`, 'DomainList');
     }
     if (!names.some((n) => n.toLowerCase() === d.toLowerCase())) names.push(d);
   }
+  return { rdns, names };
+}
+
+/** Creates a CSR signed with SHA-256 whose SAN lists the CN and every domain (case-insensitively unique). */
+export async function createCsr(i: { key: GeneratedKey; subject: SubjectInfo; domains: string[] }): Promise<string> {
+  const { rdns, names } = checkCsrSubject(i.subject, i.domains);
   const x509 = await loadX509();
   const signer = await importKeyPairForWebCrypto(i.key.privateKeyPem, 'SHA-256');
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({

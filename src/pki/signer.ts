@@ -118,7 +118,9 @@ function subjectFor(req: LeafRequest, cn: string) {
     if (locality) rdns.push(nameAttribute('L', locality));
     rdns.push(nameAttribute('O', org));
   }
-  rdns.push(nameAttribute('CN', cn));
+  // RFC 5280 caps the CN at 64 characters; a longer name lives in subjectAltName alone (BR 7.1.4.3 makes the
+  // CN optional and only a copy of a SAN entry).
+  if (cn.length <= CN_MAX) rdns.push(nameAttribute('CN', cn));
   return rdns;
 }
 
@@ -128,7 +130,6 @@ export async function issueLeaf(ca: CertificateAuthority, req: LeafRequest): Pro
   const issuer = ca.issuerFor(csr.keyAlgorithm);
   const sans = sanList(req.commonName, req.domains);
   const cn = sans[0];
-  if (cn.length > CN_MAX) throw invalid(`the common name is longer than ${CN_MAX} characters`, 'CertificateDomain');
 
   const notBefore = Math.floor(req.notBefore.getTime() / 1000) * 1000;
   const asked = Math.floor(req.notAfter.getTime() / 1000) * 1000;
@@ -171,7 +172,11 @@ export async function issueLeaf(ca: CertificateAuthority, req: LeafRequest): Pro
       new x509.AuthorityInfoAccessExtension({ ocsp: `${base}/ocsp`, caIssuers: `${base}/ca/${issuer.id}.crt` }),
       new x509.CertificatePolicyExtension([POLICY_OIDS[req.level]]),
       new x509.CRLDistributionPointsExtension([`${base}/crl/${issuer.id}.crl`]),
-      new x509.SubjectAlternativeNameExtension(sans.map((value) => ({ type: 'dns' as const, value }))),
+      // Critical when the subject is empty (a DV name over 64 characters), as RFC 5280 4.2.1.6 requires.
+      new x509.SubjectAlternativeNameExtension(
+        sans.map((value) => ({ type: 'dns' as const, value })),
+        req.level === 'DV' && cn.length > CN_MAX,
+      ),
     ],
   });
   const certPem = derToCertificatePem(Buffer.from(cert.rawData));

@@ -197,7 +197,7 @@ describe('tcssl', { concurrency: true }, () => {
         ...args,
       ]);
 
-    /** Setup through the in-process client: one action, expected to succeed. */
+    /** Setup through the in-process client `tcssl call` is built on: one action, its Response. */
     async function api(key: Key, action: string, params: Record<string, unknown>): Promise<ApiResponse> {
       const { body } = await call({
         endpoint: server.endpoint,
@@ -206,8 +206,7 @@ describe('tcssl', { concurrency: true }, () => {
         action,
         params,
       });
-      const res = (body as { Response: ApiResponse }).Response;
-      return res;
+      return (body as { Response: ApiResponse }).Response;
     }
 
     async function order(key: Key): Promise<string> {

@@ -329,16 +329,16 @@ describe('strict validation end to end', () => {
     const auths = DvAuthDetail.DvAuths as Array<{ DvAuthDomain: string; DvAuthKey: string; DvAuthValue: string }>;
     assert.deepEqual(auths.map((x) => x.DvAuthDomain).sort(), [a, b]);
     assert.notEqual(auths[0].DvAuthValue, auths[1].DvAuthValue, 'each domain has its own token');
-    const valueOf = (domain: string) => auths.find((x) => x.DvAuthDomain === domain)?.DvAuthValue ?? '';
+    const tokenOf = (domain: string) => auths.find((x) => x.DvAuthDomain === domain)?.DvAuthValue ?? '';
 
-    dns.set(`_dnsauth.${a}`, { TXT: [valueOf(a)] });
+    dns.set(`_dnsauth.${a}`, { TXT: [tokenOf(a)] });
     const half = await check(client, id);
     const local = Object.fromEntries(half.map((r) => [r.Domain, r.LocalCheck]));
     assert.deepEqual(local, { [a]: 1, [b]: 0 });
     assert.match(half.find((r) => r.Domain === b)?.LocalCheckFailReason ?? '', /multi-b\.strict\.test/);
     await assertNotIssued(client, id);
 
-    dns.set(`_dnsauth.${b}`, { TXT: [valueOf(b)] });
+    dns.set(`_dnsauth.${b}`, { TXT: [tokenOf(b)] });
     const all = await check(client, id);
     assert.deepEqual(
       all.map((r) => r.LocalCheck),

@@ -43,7 +43,10 @@ describe('checkChain', () => {
 
   test('garbage is refused with ParseError', () => {
     for (const bad of ['', 'hello', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n']) {
-      assert.throws(() => checkChain(bad, []), (e) => e instanceof DomainError && e.kind === 'ParseError');
+      assert.throws(
+        () => checkChain(bad, []),
+        (e) => e instanceof DomainError && e.kind === 'ParseError',
+      );
     }
   });
 });

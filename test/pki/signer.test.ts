@@ -12,7 +12,7 @@ import { SecretBox } from '../../src/pki/secret-box.js';
 import { type IssuedLeaf, issueLeaf, type LeafRequest, MAX_LEAF_DAYS } from '../../src/pki/signer.js';
 import { authorityStore } from '../../src/store/authorities-repo.js';
 import { openStore, type Store } from '../../src/store/db.js';
-import { makeCsr } from '../support/openssl.js';
+import { makeCsr, openssl } from '../support/openssl.js';
 import { runOpenssl } from '../support/test-ca.js';
 
 const DAY = 86_400_000;
@@ -233,7 +233,7 @@ describe('issueLeaf', () => {
     assert.match(t, new RegExp(`URI:https://pki\\.example\\.test/tcssl/crl/${leaf.issuerId}\\.crl`));
   });
 
-  test('a bad CSR, an empty validity, a long CN and a non-ASCII domain are refused', async () => {
+  test('a bad CSR, an empty validity and a non-ASCII domain are refused', async () => {
     const { csr } = await makeCsr({ key: 'ec:P-256', subject: '/CN=x' });
     const der = Buffer.from(csr.replace(/-----[^-]+-----|\s/g, ''), 'base64');
     der[der.length - 1] ^= 0x01; // the signature's last byte
@@ -242,13 +242,21 @@ describe('issueLeaf', () => {
     const now = new Date();
     await assert.rejects(issueLeaf(ca, request(csr, { notBefore: now, notAfter: now })), /validity period is empty/);
     await assert.rejects(
-      issueLeaf(ca, request(csr, { commonName: `${'a'.repeat(60)}.example.test` })),
-      (e) => isDomainError(e) && e.field === 'CertificateDomain',
-    );
-    await assert.rejects(
       issueLeaf(ca, request(csr, { domains: ['bücher.example.test'] })),
       (e) => isDomainError(e) && e.kind === 'InvalidParam',
     );
+  });
+});
+
+describe('a name longer than the 64-character CN bound', () => {
+  test('is left out of the subject and carried by a critical subjectAltName alone', async () => {
+    const { csr } = await makeCsr({ key: 'ec:P-256', subject: '/CN=x' });
+    const long = `${'a'.repeat(60)}.example.test`;
+    const leaf = await issueLeaf(ca, request(csr, { commonName: long, domains: [long] }));
+    const text = await openssl(['x509', '-noout', '-text', '-in', '@in'], leaf.certPem);
+    assert.doesNotMatch(text, /Subject: .*CN/);
+    assert.match(text, /X509v3 Subject Alternative Name: critical/);
+    assert.ok(text.includes(`DNS:${long}`));
   });
 });
 

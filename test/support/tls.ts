@@ -41,7 +41,9 @@ export function handshake(opts: { port: number; servername: string; ca?: string[
       ...(opts.ca ? { ca: opts.ca } : {}),
       rejectUnauthorized: true,
     });
-    socket.setTimeout(10_000, () => socket.destroy(Object.assign(new Error('handshake timed out'), { code: 'ETIMEDOUT' })));
+    socket.setTimeout(10_000, () =>
+      socket.destroy(Object.assign(new Error('handshake timed out'), { code: 'ETIMEDOUT' })),
+    );
     socket.once('secureConnect', () => {
       const cn = socket.getPeerCertificate().subject?.CN;
       resolve({
