@@ -88,7 +88,8 @@ export async function runChecks(
       checked_at: r.checked_at,
     });
   }
-  return results;
+  // Re-read: a concurrent check (manual or another worker) may have proven a domain this run did not.
+  return dcvRepo.findDcvChecks(db, certificateId);
 }
 
 export function allPassed(checks: DcvCheckRow[]): boolean {

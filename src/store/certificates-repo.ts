@@ -298,3 +298,13 @@ export async function revocationStamp(db: Db, issuerId: string): Promise<string>
     .executeTakeFirstOrThrow();
   return `${r.n}:${r.latest ?? 0}`;
 }
+
+/** Brings an order's next worker check forward to `now` (if it is still in `status`). */
+export async function makeDue(db: Db, certificateId: string, status: number, now: number): Promise<void> {
+  await db
+    .updateTable('certificates')
+    .set({ next_check_at: now })
+    .where('certificate_id', '=', certificateId)
+    .where('status', '=', status)
+    .execute();
+}

@@ -22,16 +22,21 @@ export async function findDcvChecks(db: Db, certificateId: string): Promise<DcvC
     .execute();
 }
 
+/**
+ * Records a check's result. A failure never overwrites a pass: a slow check that started before the customer
+ * published (the worker's) must not undo a later one that saw the record (a manual check).
+ */
 export async function updateDcvCheck(
   db: Db,
   certificateId: string,
   domain: string,
   patch: Pick<DcvCheckRow, 'status' | 'detail' | 'attempts' | 'checked_at'>,
 ): Promise<void> {
-  await db
+  let q = db
     .updateTable('dcv_checks')
     .set(patch)
     .where('certificate_id', '=', certificateId)
-    .where('domain', '=', domain)
-    .execute();
+    .where('domain', '=', domain);
+  if (patch.status !== 'passed') q = q.where('status', '!=', 'passed');
+  await q.execute();
 }

@@ -1,0 +1,102 @@
+// Regressions from issue 4's strict-mode tests: a manual check that passes brings issuance forward, and a slow
+// worker check never overwrites a pass recorded meanwhile.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startDnsServer } from '../support/dns-server.js';
+import { closedPort, startWebServer } from '../support/web-server.js';
+import { sdkClient, startWorld } from '../support/world.js';
+
+test('a passing manual check gets the order issued promptly even with a long backoff', async () => {
+  const dns = await startDnsServer();
+  const web = await startWebServer();
+  const world = await startWorld({
+    validation: 'strict',
+    dcv: {
+      dnsServers: [dns.address],
+      httpPort: web.port,
+      httpsPort: await closedPort(),
+      allowPrivateAddresses: true,
+      timeoutMs: 500,
+      maxBytes: 65536,
+    },
+    worker: { enabled: true, pollMs: 100, backoffMs: 60_000, maxBackoffMs: 60_000, validationTimeoutSeconds: 600 },
+  });
+  try {
+    const c = sdkClient(world);
+    const id = (await c.CreateCertificate({ ProductId: 48, DomainNum: 1, TimeSpan: 1 })).CertificateIds[0];
+    await c.SubmitCertificateInformation({
+      CertificateId: id,
+      CsrType: 'online',
+      CertificateDomain: 'late.strict.test',
+      ContactEmail: 'a@b.test',
+    });
+    await c.CommitCertificateInformation({ CertificateId: id, VerifyType: 'DNS' });
+    await sleep(500); // the worker's first check fails: next check in 60 s
+    const d = await c.DescribeCertificate({ CertificateId: id });
+    dns.set('_dnsauth.late.strict.test', { TXT: [d.DvAuthDetail.DvAuthValue] });
+    const r = await c.CheckCertificateDomainVerification({ CertificateId: id });
+    console.log('LocalCheck', r.VerificationResults[0].LocalCheck);
+    await sleep(3000);
+    const after = await c.DescribeCertificate({ CertificateId: id });
+    const row = await world.services.certificates.find(world.account.uin, id);
+    console.log('Status after 3 s', after.Status, 'next_check_at in', Number(row?.next_check_at) - Date.now(), 'ms');
+    assert.equal(after.Status, 1);
+  } finally {
+    await world.close();
+    await web.close();
+    await dns.close();
+  }
+});
+
+test('lost update', async () => {
+  const dns = await startDnsServer();
+  const web = await startWebServer();
+  const world = await startWorld({
+    validation: 'strict',
+    dcv: {
+      dnsServers: [dns.address],
+      httpPort: web.port,
+      httpsPort: await closedPort(),
+      allowPrivateAddresses: true,
+      timeoutMs: 2000,
+      maxBytes: 65536,
+    },
+    worker: { enabled: true, pollMs: 100, backoffMs: 60_000, maxBackoffMs: 60_000, validationTimeoutSeconds: 600 },
+  });
+  try {
+    const c = sdkClient(world);
+    const domain = 'race.strict.test';
+    dns.set(domain, { A: ['127.0.0.1'] });
+    const path = '/.well-known/pki-validation/fileauth.txt';
+    web.set(domain, path, { body: 'old content', delayMs: 800 });
+    const id = (await c.CreateCertificate({ ProductId: 48, DomainNum: 1, TimeSpan: 1 })).CertificateIds[0];
+    await c.SubmitCertificateInformation({
+      CertificateId: id,
+      CsrType: 'online',
+      CertificateDomain: domain,
+      ContactEmail: 'a@b.test',
+    });
+    await c.CommitCertificateInformation({ CertificateId: id, VerifyType: 'FILE' });
+    const d = await c.DescribeCertificate({ CertificateId: id });
+    while (web.requests.length < 1) await sleep(5);
+    web.set(domain, path, { body: d.DvAuthDetail.DvAuthValue });
+    const r = await c.CheckCertificateDomainVerification({ CertificateId: id });
+    console.log('manual check LocalCheck', r.VerificationResults[0].LocalCheck, 'requests', web.requests.length);
+    console.log(
+      'stored right after',
+      (await world.services.certificates.dcvChecks(id)).map((x: any) => [x.status, x.detail]),
+    );
+    await sleep(1500);
+    console.log(
+      'stored 1.5 s later',
+      (await world.services.certificates.dcvChecks(id)).map((x: any) => [x.status, x.detail]),
+    );
+    console.log('status', (await c.DescribeCertificate({ CertificateId: id })).Status);
+  } finally {
+    await world.close();
+    await web.close();
+    await dns.close();
+  }
+});
