@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import { defineAction } from './define-action.js';
-import { commonFields, dvAuthDetail, submittedData } from './present.js';
+import { commonFields, dvAuthDetail, sanOf, submittedData } from './present.js';
 import { readCertificate } from './read.js';
 import { str } from './wire.js';
 
@@ -19,7 +19,7 @@ export const describeCertificateDetail = defineAction({
       OrderId: row.order_id ?? '',
       CertificatePrivateKey: null,
       CertificatePublicKey: chain,
-      DvAuthDetail: dvAuthDetail(await ctx.certificates.dcvChecks(row.certificate_id)),
+      DvAuthDetail: dvAuthDetail(await ctx.certificates.dcvChecks(row.certificate_id), sanOf(row)),
       VulnerabilityReport: null,
       TypeName: commonFields(row, ctx.language).PackageTypeName,
       SubmittedData: submittedData(row),

@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import { defineAction } from './define-action.js';
-import { commonFields, dvAuthDetail, submittedData } from './present.js';
+import { commonFields, dvAuthDetail, sanOf, submittedData } from './present.js';
 import { readCertificate } from './read.js';
 import { str } from './wire.js';
 
@@ -16,7 +16,7 @@ export const describeCertificate = defineAction({
     return {
       ...commonFields(row, ctx.language),
       OrderId: row.order_id ?? '',
-      DvAuthDetail: dvAuthDetail(await ctx.certificates.dcvChecks(row.certificate_id)),
+      DvAuthDetail: dvAuthDetail(await ctx.certificates.dcvChecks(row.certificate_id), sanOf(row)),
       VulnerabilityReport: null,
       SubmittedData: submittedData(row),
       CAEncryptAlgorithms: [],

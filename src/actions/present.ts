@@ -137,9 +137,12 @@ export function rowToCertificates(row: CertificateRow, lang: 'en-US' | 'zh-CN') 
  * DvAuthDomain the zone it sits in; for FILE, DvAuthPath is the directory and DvAuthKey the file name. The first
  * domain's values are repeated at the top level, as the real service does for single-domain orders.
  */
-export function dvAuthDetail(checks: DcvCheckRow[]) {
+export function dvAuthDetail(checks: DcvCheckRow[], san: string[]) {
   if (checks.length === 0) return null;
-  const auths = checks.map((c) => {
+  // In the order's own domain order, primary first.
+  const position = (d: string) => (san.indexOf(d) + san.length + 1) % (san.length + 1);
+  const ordered = [...checks].sort((a, b) => position(a.domain) - position(b.domain));
+  const auths = ordered.map((c) => {
     if (c.method === 'FILE') {
       const f = fileChallenge(c.domain, c.token);
       return {

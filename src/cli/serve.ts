@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { Config, ConfigInput } from '../config.js';
 import { splitListen } from '../config.js';
-import { MemoryRateLimiter, NoRateLimiter } from '../gateway/rate-limit.js';
-import { buildServer } from '../gateway/server.js';
-import { assemble } from './assemble.js';
+import type { buildServer } from '../gateway/server.js';
 import { configFrom, type StoreFlags, withStoreFlags } from './options.js';
 
 interface ServeFlags extends StoreFlags {
@@ -20,6 +18,11 @@ interface ServeFlags extends StoreFlags {
 }
 
 export async function serve(config: Config): Promise<{ close(): Promise<void>; address: string }> {
+  const [{ MemoryRateLimiter, NoRateLimiter }, { buildServer }, { assemble }] = await Promise.all([
+    import('../gateway/rate-limit.js'),
+    import('../gateway/server.js'),
+    import('./assemble.js'),
+  ]);
   // The worker logs through the app's logger, which exists only once the app is built below.
   let app: ReturnType<typeof buildServer> | undefined;
   const services = await assemble(config, {

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -26,12 +26,13 @@ export interface Store {
 }
 
 export interface StoreOptions {
-  /** '' for SQLite in dataDir; a postgres:// URL later */
+  /** '' for SQLite in dataDir, sqlite:<file>, or postgres://user:pass@host:port/db */
   url: string;
   dataDir: string;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
+  if (/^postgres(ql)?:\/\//.test(opts.url)) return openPostgres(opts.url);
   if (opts.url && !opts.url.startsWith('sqlite:')) {
     throw new Error(`unsupported database URL scheme: ${opts.url.split(':')[0]}`);
   }
@@ -66,6 +67,43 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
           throw e;
         }
       });
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** The URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+async function openPostgres(url: string): Promise<Store> {
+  const pg = (await import('pg')).default;
+  // int8 (bigint) columns hold epoch milliseconds and ids well inside 2^53: read them as numbers, as SQLite does.
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // A broken idle connection must not crash the process; the next query gets a fresh one.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrate(db);
+  return {
+    db,
+    dialect: 'postgres',
+    location: redactUrl(url),
+    async tx(fn) {
+      // READ COMMITTED plus row locks (SELECT ... FOR UPDATE in the repositories) where a read decides a write.
+      return db.transaction().execute(fn);
     },
     async ping() {
       await sql`select 1`.execute(db);

@@ -407,7 +407,7 @@ describe('gateway end to end', () => {
 
   test('oversized headers get 431 with an envelope body', async () => {
     const res = await rawRequest(world.port, {
-      headers: { Host: `127.0.0.1:${world.port}`, 'X-Big': 'a'.repeat(20_000) },
+      headers: { Host: `127.0.0.1:${world.port}`, 'X-Big': 'a'.repeat(80_000) },
       body: '',
     });
     assert.equal(res.status, 431);
@@ -477,7 +477,7 @@ describe('gateway limits and faults', () => {
     // Resolve keys from a second store so authentication passes, then break the one the handler reads.
     await world.services.store.close();
     const { assemble } = await import('../../src/cli/assemble.js');
-    const config = loadConfig({ overrides: { dataDir: world.dir, logLevel: 'silent' } });
+    const config = world.config;
     const second = await assemble(config);
     const app = buildServer({
       config,

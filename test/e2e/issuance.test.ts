@@ -128,7 +128,7 @@ type FlowName = keyof typeof FLOWS;
 interface Issued {
   flow: Flow;
   id: string;
-  /** temp dir holding leaf.pem, chain.pem, key.pem (when known), bundle.pem and the keystores */
+  /** temp dir holding leaf.pem, chain.pem (the intermediate) and, when downloaded, x.pfx and x.jks */
   dir: string;
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's response model, read field by field.
   detail: any;
@@ -295,14 +295,12 @@ describe('issuance end to end (auto mode)', () => {
     const base = flow.domains[0].replace('*', '_');
     const leafPem = Buffer.from(zip[`Apache/2_${base}.crt`]).toString();
     const chainPem = Buffer.from(zip['Apache/1_root_bundle.crt']).toString();
-    const zipKey = zip[`Nginx/2_${base}.key`];
-    const keyPem = customerKey ?? Buffer.from(zipKey).toString();
+    // The customer's own key for a parse CSR; otherwise the one the service made, as downloaded.
+    const keyPem = customerKey ?? Buffer.from(zip[`Nginx/2_${base}.key`]).toString();
     const dir = join(work, `${++dirs}-${base}`);
     mkdirSync(dir);
     writeFileSync(join(dir, 'leaf.pem'), leafPem);
     writeFileSync(join(dir, 'chain.pem'), chainPem);
-    writeFileSync(join(dir, 'key.pem'), keyPem);
-    writeFileSync(join(dir, 'bundle.pem'), zip[`Nginx/1_${base}_bundle.crt`]);
     if (zip[`IIS/${base}.pfx`]) writeFileSync(join(dir, 'x.pfx'), zip[`IIS/${base}.pfx`]);
     if (zip[`Tomcat/${base}.jks`]) writeFileSync(join(dir, 'x.jks'), zip[`Tomcat/${base}.jks`]);
     const text = await ok('openssl', ['x509', '-in', 'leaf.pem', '-text', '-noout'], dir);
@@ -522,7 +520,9 @@ describe('issuance end to end (auto mode)', () => {
       assert.ok(issuerId, caIssuers);
       assert.equal(caIssuers, `${world.url}/ca/${issuerId}.crt`);
       assert.equal(crl, `${world.url}/crl/${issuerId}.crl`);
-      assert.match(issuerId, flow.key === 'RSA' ? /rsa/i : /ec/i);
+      // RSA leaves come from the RSA intermediate, ECDSA ones from the ECDSA intermediate.
+      assert.match(issuerId, flow.key === 'RSA' ? /^int-rsa-/ : /^int-ec-/);
+      assert.equal(new X509Certificate(c.chainPem).publicKey.asymmetricKeyType, flow.key === 'RSA' ? 'rsa' : 'ec');
     });
   }
 
@@ -566,7 +566,7 @@ describe('issuance end to end (auto mode)', () => {
       assert.ok(certs.some((x) => x.raw.equals(new X509Certificate(rootPem).raw)));
       const [key] = pemBlocks(out, 'PRIVATE KEY');
       assert.ok(spki(key).equals(spki(c.leaf.publicKey)), 'the PFX key belongs to the leaf');
-      assert.match(out, new RegExp(`friendlyName: ${FLOWS[name].domains[0].replace('.', '\\.')}`));
+      assert.match(out, new RegExp(`friendlyName: ${FLOWS[name].domains[0].replaceAll('.', '\\.')}`));
       const wrong = await run('openssl', ['pkcs12', '-in', 'x.pfx', '-passin', 'pass:wrong-pass', '-nodes'], c.dir);
       assert.notEqual(wrong.code, 0);
       assert.match(wrong.stderr, /Mac verify error/);

@@ -1,6 +1,7 @@
 // The test world: a real server listening on a free loopback port over a real SQLite file in a temp dir,
 // with a fresh account, and official-SDK clients pointed at it.
 
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Assembled, assemble } from '../../src/cli/assemble.js';
-import { type ConfigInput, loadConfig } from '../../src/config.js';
+import { type Config, type ConfigInput, loadConfig } from '../../src/config.js';
 import { MemoryRateLimiter } from '../../src/gateway/rate-limit.js';
 import { buildServer } from '../../src/gateway/server.js';
 
@@ -22,6 +23,7 @@ export interface Creds {
 
 export interface World {
   dir: string;
+  config: Config;
   url: string;
   port: number;
   app: FastifyInstance;
@@ -43,8 +45,35 @@ export function tempDir(prefix = 'tcssl-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * The database a test world uses: SQLite in its temp dir by default; with TCSSL_TEST_DB set to a PostgreSQL URL
+ * (CI runs the store and end-to-end suites a second time that way), a fresh database on that server per world.
+ */
+export async function testDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.TCSSL_TEST_DB;
+  if (!base) return { url: '', async drop() {} };
+  const pg = (await import('pg')).default;
+  const name = `tcssl_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
 export async function startWorld(overrides: ConfigInput = {}): Promise<World> {
   const dir = tempDir();
+  const database = await testDatabase();
   // Suites make many calls a second; tests of the limits themselves pass their own rateLimit settings.
   // Key pools stay empty (keys are made on demand) so background generation does not load the test machine;
   // the worker polls often so auto-mode issuance is quick.
@@ -52,6 +81,7 @@ export async function startWorld(overrides: ConfigInput = {}): Promise<World> {
   const config = loadConfig({
     overrides: {
       dataDir: dir,
+      db: database.url,
       listen: `127.0.0.1:${port}`,
       logLevel: 'silent',
       rateLimit: { defaultPerSecond: 1000 },
@@ -67,6 +97,7 @@ export async function startWorld(overrides: ConfigInput = {}): Promise<World> {
   const created = await services.iam.createAccount({ name: 'test' });
   return {
     dir,
+    config,
     url: `http://127.0.0.1:${port}`,
     port,
     app,
@@ -75,6 +106,7 @@ export async function startWorld(overrides: ConfigInput = {}): Promise<World> {
     async close() {
       await app.close();
       await services.close();
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
