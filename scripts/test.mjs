@@ -16,8 +16,14 @@ function find(dir) {
     });
 }
 
-const args = process.argv.slice(2);
-const files = args.some((a) => a.endsWith('.ts')) ? [] : find('test');
+// Arguments that are directories select the test files under them; other arguments pass through to node.
+const args = [];
+const dirs = [];
+for (const a of process.argv.slice(2)) {
+  if (!a.startsWith('-') && !a.endsWith('.ts') && statSync(a, { throwIfNoEntry: false })?.isDirectory()) dirs.push(a);
+  else args.push(a);
+}
+const files = args.some((a) => a.endsWith('.ts')) ? [] : (dirs.length ? dirs : ['test']).flatMap(find);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...args, ...files],

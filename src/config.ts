@@ -39,7 +39,10 @@ export const configSchema = z.strictObject({
       /** Per-action overrides, e.g. {"DescribeCertificates": 50}. */
       perAction: z.record(z.string(), z.number().int().positive()).default({}),
       /** 'memory' (one node) or a redis:// URL shared by many nodes. */
-      store: z.string().default('memory'),
+      store: z
+        .string()
+        .regex(/^(memory|rediss?:\/\/.+)$/, "expected 'memory' or a redis:// URL")
+        .default('memory'),
     })
     .prefault({}),
   limits: z

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import type { Config, ConfigInput } from '../config.js';
 import { splitListen } from '../config.js';
 import type { buildServer } from '../gateway/server.js';
+import { claimOnce } from '../store/meta-repo.js';
 import { configFrom, type StoreFlags, withStoreFlags } from './options.js';
 
 interface ServeFlags extends StoreFlags {
@@ -15,6 +16,7 @@ interface ServeFlags extends StoreFlags {
   logLevel?: string;
   publicBaseUrl?: string;
   rateLimit?: boolean;
+  rateLimitStore?: string;
 }
 
 export async function serve(config: Config): Promise<{ close(): Promise<void>; address: string }> {
@@ -29,7 +31,11 @@ export async function serve(config: Config): Promise<{ close(): Promise<void>; a
     issuing: true,
     log: { info: (o, m) => app?.log.info(o, m), error: (o, m) => app?.log.error(o, m) },
   });
-  if ((await services.iam.countAccounts()) === 0) {
+  // Several nodes may start on one empty database at once: only the one that claims the marker makes the account.
+  if (
+    (await services.iam.countAccounts()) === 0 &&
+    (await claimOnce(services.store.db, 'default-account', config.listen))
+  ) {
     const account = await services.iam.createAccount({ name: 'default' });
     const file = join(config.dataDir, 'credentials.json');
     const { listen } = config;
@@ -41,7 +47,12 @@ export async function serve(config: Config): Promise<{ close(): Promise<void>; a
         `Saved to ${file} (mode 0600); it is not printed again.\n`,
     );
   }
-  const rateLimiter = config.rateLimit.enabled ? new MemoryRateLimiter() : new NoRateLimiter();
+  const rateLimiter = !config.rateLimit.enabled
+    ? new NoRateLimiter()
+    : config.rateLimit.store === 'memory'
+      ? new MemoryRateLimiter()
+      : new (await import('../gateway/rate-limit-redis.js')).RedisRateLimiter(config.rateLimit.store);
+  if ('ready' in rateLimiter) await rateLimiter.ready();
   app = buildServer({ config, services, rateLimiter, pki: services.responder });
   const { host, port } = splitListen(config.listen);
   const address = await app.listen({ host, port });
@@ -69,6 +80,10 @@ export function serveCommand(): Command {
       )
       .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [env TCSSL_LOG_LEVEL]')
       .option('--public-base-url <url>', 'base URL named in certificates for CRL/OCSP [env TCSSL_PUBLIC_BASE_URL]')
+      .option(
+        '--rate-limit-store <store>',
+        "'memory' or a redis:// URL shared by all nodes [env TCSSL_RATE_LIMIT_STORE]",
+      )
       .option('--no-rate-limit', 'lift every per-account rate limit (benchmarks only)'),
   ).action(async (f: ServeFlags) => {
     const extra: ConfigInput = {};
@@ -76,7 +91,12 @@ export function serveCommand(): Command {
     if (f.validation) extra.validation = f.validation as 'auto' | 'strict';
     if (f.logLevel) extra.logLevel = f.logLevel as ConfigInput['logLevel'];
     if (f.publicBaseUrl) extra.publicBaseUrl = f.publicBaseUrl;
-    if (f.rateLimit === false) extra.rateLimit = { enabled: false };
+    if (f.rateLimit === false || f.rateLimitStore) {
+      extra.rateLimit = {
+        ...(f.rateLimit === false ? { enabled: false } : {}),
+        ...(f.rateLimitStore ? { store: f.rateLimitStore } : {}),
+      };
+    }
     const config = configFrom(f, extra);
     const started = serve(config);
     // Handlers go in before the store opens: a signal that arrives while starting (or in the moment between listen

@@ -35,8 +35,8 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 2000;
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
+    // Not unref'd: whoever awaits this must get an answer even when nothing else keeps the event loop alive.
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    timer.unref();
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -17,7 +17,7 @@ export interface MetricsOptions {
   /** A collected value is reused for this long, ms: several Prometheus replicas scraping every few seconds then
    * cost one store query per period, not one each. 0 reads the store on every scrape. */
   collectCacheMs?: number;
-  /** Time limit of one collector, ms: a hung store leaves its gauge empty but /metrics still answers. */
+  /** Time limit of one collector, ms: a hung store leaves its gauge empty (NaN) but /metrics still answers. */
   collectTimeoutMs?: number;
   /** Node's process metrics (CPU, memory, event loop lag, GC); on by default. */
   processMetrics?: boolean;
@@ -98,56 +98,71 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     help: 'API requests refused at once with ServiceUnavailable because too many were already in flight.',
     registers,
   });
-  const collectErrors = new Counter({
-    name: 'tcssl_metrics_collect_errors_total',
-    help: 'Scrapes whose read of a store-backed gauge failed or timed out; that gauge is left empty.',
-    labelNames: ['collector'] as const,
-    registers,
-  });
+  // The store-backed series are filled by one refresh per scrape, which every one of them awaits: prom-client
+  // collects all metrics concurrently, so the error counter must wait for the reads it reports on. refresh runs only
+  // when scraped, by which time the series declared after it exist.
+  const readOrders = opts.collectOrders && cachedCollector(opts.collectOrders, cacheMs, timeoutMs, 'orders by status');
+  const readDepth =
+    opts.collectQueueDepth && cachedCollector(opts.collectQueueDepth, cacheMs, timeoutMs, 'worker queue depth');
+  let refreshing: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
+    refreshing ??= (async () => {
+      const [rows, depth] = await Promise.allSettled([readOrders?.(), readDepth?.()]);
+      if (ordersGauge) {
+        ordersGauge.reset();
+        if (rows.status === 'fulfilled' && rows.value) setOrders(rows.value);
+        else collectErrors?.inc({ collector: 'orders' });
+      }
+      if (depthGauge) {
+        if (depth.status === 'fulfilled' && depth.value !== undefined) {
+          depthGauge.set(depth.value);
+        } else {
+          // NaN, not 0: an unlabelled gauge always has a sample, and 0 would claim an empty queue.
+          depthGauge.set(Number.NaN);
+          collectErrors?.inc({ collector: 'queue_depth' });
+        }
+      }
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  };
 
-  if (opts.collectOrders) {
-    const read = cachedCollector(opts.collectOrders, cacheMs, timeoutMs, 'orders by status');
+  const ordersGauge =
+    readOrders &&
     new Gauge({
       name: 'tcssl_orders',
       help: 'Certificates in the store by status code (0 reviewing, 1 issued, ... 15 migrating).',
       labelNames: ['status'] as const,
       registers,
-      async collect() {
-        this.reset();
-        let rows: ReadonlyArray<{ status: number; count: number }>;
-        try {
-          rows = await read();
-        } catch {
-          collectErrors.inc({ collector: 'orders' });
-          return;
-        }
-        // Every known status is present, 0 when empty, so a series does not vanish when its last row moves on.
-        const counts = new Map<string, number>(ALL_STATUSES.map((s) => [String(s), 0]));
-        for (const r of rows) {
-          const label = counts.has(String(r.status)) ? String(r.status) : 'other';
-          counts.set(label, (counts.get(label) ?? 0) + r.count);
-        }
-        for (const [status, n] of counts) this.set({ status }, n);
-      },
+      collect: refresh,
     });
-  }
-
-  if (opts.collectQueueDepth) {
-    const read = cachedCollector(opts.collectQueueDepth, cacheMs, timeoutMs, 'worker queue depth');
+  const setOrders = (rows: ReadonlyArray<{ status: number; count: number }>) => {
+    // Every known status is present, 0 when empty, so a series does not vanish when its last row moves on.
+    const counts = new Map<string, number>(ALL_STATUSES.map((st) => [String(st), 0]));
+    for (const r of rows) {
+      const label = counts.has(String(r.status)) ? String(r.status) : 'other';
+      counts.set(label, (counts.get(label) ?? 0) + r.count);
+    }
+    for (const [status, n] of counts) ordersGauge?.set({ status }, n);
+  };
+  const depthGauge =
+    readDepth &&
     new Gauge({
       name: 'tcssl_worker_queue_depth',
       help: 'Committed orders due for a domain-validation attempt: the worker backlog.',
       registers,
-      async collect() {
-        this.reset();
-        try {
-          this.set(await read());
-        } catch {
-          collectErrors.inc({ collector: 'queue_depth' });
-        }
-      },
+      collect: refresh,
     });
-  }
+  const collectErrors =
+    (readOrders || readDepth) &&
+    new Counter({
+      name: 'tcssl_metrics_collect_errors_total',
+      help: 'Scrapes whose read of a store-backed gauge failed or timed out; that gauge is then empty (or NaN).',
+      labelNames: ['collector'] as const,
+      registers,
+      collect: refresh,
+    });
 
   return {
     registry,
