@@ -110,7 +110,11 @@ describe('request metrics', () => {
     const metrics = createMetrics({ knownActions: KNOWN, processMetrics: false });
     const app = appWith(metrics);
     for (let i = 0; i < 1000; i++) {
-      await call(app, randomBytes(8).toString('hex'), i % 2 === 0 ? `Bogus.${randomBytes(4).toString('hex')}` : undefined);
+      await call(
+        app,
+        randomBytes(8).toString('hex'),
+        i % 2 === 0 ? `Bogus.${randomBytes(4).toString('hex')}` : undefined,
+      );
     }
     await call(app, 'DescribeCertificates');
     const s = await scrape(app);
