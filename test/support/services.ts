@@ -4,7 +4,8 @@
 export function serviceUrl(name: 'TCSSL_TEST_PG_URL' | 'TCSSL_TEST_REDIS_URL'): string | undefined {
   const url = process.env[name];
   if (url) return url;
-  if (process.env.CI) throw new Error(`${name} is not set: .ci/run must start PostgreSQL and Redis (scripts/services.sh)`);
+  if (process.env.CI)
+    throw new Error(`${name} is not set: .ci/run must start PostgreSQL and Redis (scripts/services.sh)`);
   return undefined;
 }
 

@@ -1,0 +1,157 @@
+// Drives a server with a load generator in its own process (wrk when installed, autocannon otherwise) and returns
+// one result shape for both. Installs nothing: it only says what is missing.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { type PresignedRequest, writeRequestsFile } from './requests.js';
+
+export interface LoadResult {
+  requests: number;
+  durationS: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** socket errors, timeouts, HTTP statuses other than 200 and envelopes with an Error */
+  errors: number;
+  /** the first failed answer, for the report */
+  errorSample?: string;
+}
+
+export interface LoadSpec {
+  url: string;
+  connections: number;
+  durationS: number;
+  requests: PresignedRequest[];
+  /** a file the generator may read the requests from */
+  requestsFile: string;
+}
+
+export type GeneratorName = 'wrk' | 'autocannon';
+
+export interface Generator {
+  name: GeneratorName;
+  version: string;
+  run(spec: LoadSpec): Promise<LoadResult>;
+}
+
+const WRK_SCRIPT = fileURLToPath(new URL('./wrk.lua', import.meta.url));
+const AUTOCANNON_RUNNER = fileURLToPath(new URL('./autocannon.ts', import.meta.url));
+/** Online RSA requests wait for key generation for seconds; neither generator may count them as timeouts. */
+const TIMEOUT_S = 30;
+
+function wrkVersion(): string | null {
+  const r = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+  if (r.error) return null;
+  return (`${r.stdout}${r.stderr}`.match(/^wrk \S+/m)?.[0] ?? 'wrk').trim();
+}
+
+function autocannonVersion(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = require('autocannon/package.json') as { version: string };
+    return `autocannon ${pkg.version}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The preferred generator that is installed; `wanted` forces one. Throws a message that says what to install. */
+export function pickGenerator(wanted: GeneratorName | undefined, threads: number): Generator {
+  if (wanted !== 'autocannon') {
+    const wrk = wrkVersion();
+    if (wrk) return { name: 'wrk', version: wrk, run: (spec) => runWrk(spec, threads) };
+    if (wanted === 'wrk') throw new Error('wrk is not installed: apt-get install -y wrk (Debian)');
+  }
+  const ac = autocannonVersion();
+  if (!ac) {
+    throw new Error(
+      wanted === 'autocannon'
+        ? 'autocannon is not installed: add it as a devDependency (npm i -D autocannon)'
+        : 'no load generator: install wrk (apt-get install -y wrk on Debian) or add autocannon as a devDependency',
+    );
+  }
+  if (wanted === undefined) {
+    process.stderr.write(
+      'bench: wrk is not installed (apt-get install -y wrk); falling back to autocannon, a Node load generator ' +
+        'that takes more of the CPU from the server, so every row measures lower.\n',
+    );
+  }
+  return { name: 'autocannon', version: ac, run: runAutocannon };
+}
+
+function collect(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} exited with ${code}: ${(err || out).trim().slice(0, 500)}`));
+    });
+  });
+}
+
+interface RawResult {
+  requests: number;
+  durationUs: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+  appErrors: number;
+  socketErrors: number;
+  timeouts: number;
+}
+
+function fromRaw(raw: RawResult, sample: string | undefined): LoadResult {
+  const durationS = raw.durationUs / 1e6;
+  const errors = raw.appErrors + raw.socketErrors + raw.timeouts;
+  return {
+    requests: raw.requests,
+    durationS,
+    rps: raw.requests / durationS,
+    p50Ms: raw.p50Us / 1000,
+    p99Ms: raw.p99Us / 1000,
+    maxMs: raw.maxUs / 1000,
+    errors,
+    ...(errors > 0 && sample ? { errorSample: sample } : {}),
+  };
+}
+
+function parseResult(out: string): LoadResult {
+  const line = out.match(/^BENCH_RESULT (.*)$/m);
+  if (!line) throw new Error(`no result from the load generator:\n${out.slice(-500)}`);
+  const sample = out.match(/^BENCH_SAMPLE (.*)$/m)?.[1]?.trim();
+  return fromRaw(JSON.parse(line[1]) as RawResult, sample || undefined);
+}
+
+async function runWrk(spec: LoadSpec, threads: number): Promise<LoadResult> {
+  writeRequestsFile(spec.requestsFile, spec.requests);
+  const t = Math.max(1, Math.min(threads, spec.connections));
+  const args = ['-t', String(t), '-c', String(spec.connections), '-d', `${spec.durationS}s`];
+  args.push('--timeout', `${TIMEOUT_S}s`, '-s', WRK_SCRIPT, spec.url, '--', spec.requestsFile);
+  return parseResult(await collect('wrk', args, (spec.durationS + TIMEOUT_S + 10) * 1000));
+}
+
+async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
+  const config = { ...spec, timeoutS: TIMEOUT_S };
+  const file = `${spec.requestsFile}.json`;
+  writeFileSync(file, JSON.stringify(config));
+  const out = await collect(
+    process.execPath,
+    ['--import', 'tsx', AUTOCANNON_RUNNER, file],
+    (spec.durationS + TIMEOUT_S + 20) * 1000,
+  );
+  return parseResult(out);
+}
