@@ -25,4 +25,6 @@ async function lane(): Promise<void> {
 await Promise.all(Array.from({ length: cores }, lane));
 // Counted up to the last completion, so a generation still running at the deadline does not dilute the rate.
 const keysPerSecond = done / ((lastAt - start) / 1000);
-process.stdout.write(`BENCH_KEYGEN ${JSON.stringify({ keys: done, seconds: (lastAt - start) / 1000, keysPerSecond, cores })}\n`);
+process.stdout.write(
+  `BENCH_KEYGEN ${JSON.stringify({ keys: done, seconds: (lastAt - start) / 1000, keysPerSecond, cores })}\n`,
+);

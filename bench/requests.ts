@@ -81,11 +81,23 @@ export function presign(
     SignatureMethod: signMethod,
     Language: 'en-US',
   };
-  form.Signature = signV1({ method: 'POST', host, path: '/', params: form, secretKey: t.creds.SecretKey, signatureMethod: signMethod });
+  form.Signature = signV1({
+    method: 'POST',
+    host,
+    path: '/',
+    params: form,
+    secretKey: t.creds.SecretKey,
+    signatureMethod: signMethod,
+  });
   const body = Object.entries(form)
     .map(([k, v]) => `${encode(k)}=${encode(v)}`)
     .join('&');
-  return { method: 'POST', path: '/', headers: { Host: host, 'Content-Type': 'application/x-www-form-urlencoded' }, body };
+  return {
+    method: 'POST',
+    path: '/',
+    headers: { Host: host, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body,
+  };
 }
 
 /** DescribeCertificate of each order, round-robin. */

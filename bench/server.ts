@@ -104,10 +104,14 @@ export async function startTcssl(o: TcsslOptions): Promise<TcsslProcess> {
 /** The bare node:http server answering `bytes` of JSON. */
 export async function startBaseline(bytes: number): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', BASELINE, '--port', String(port), '--bytes', String(bytes)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', BASELINE, '--port', String(port), '--bytes', String(bytes)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('listening')) resolve();
@@ -119,10 +123,11 @@ export async function startBaseline(bytes: number): Promise<Running> {
 
 function statusField(pid: number, field: string): number {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+  // /proc's "kB" are KiB; the targets are in MB.
+  return m ? (Number(m[1]) * 1024) / 1e6 : Number.NaN;
 }
 
-/** Peak resident set size (VmHWM) in MiB: since the last resetPeak, or since start. */
+/** Peak resident set size (VmHWM) in MB: since the last resetPeak, or since start. */
 export function peakRssMb(pid: number): number {
   return statusField(pid, 'VmHWM');
 }

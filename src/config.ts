@@ -61,6 +61,13 @@ export const configSchema = z.strictObject({
         .default(32 * 1024),
       /** Allowed distance between the request Timestamp and server time, seconds (Tencent: 300). */
       clockSkewSeconds: z.number().int().positive().default(300),
+      /** API requests in flight at once; the next is answered at once with ServiceUnavailable (retryable) instead
+       * of queuing. A request takes a few ms, so normal load stays far below; 256 leaves room for bursts and short
+       * stalls while bounding buffered bodies to about maxInFlight x maxBodyBytes. */
+      maxInFlight: z.number().int().positive().default(256),
+      /** On SIGTERM, how long /readyz answers "draining" before the listener closes, ms (behind a load balancer:
+       * at least its probe period x failure threshold). */
+      drainDelayMs: z.number().int().min(0).default(0),
     })
     .prefault({}),
   keys: z
@@ -138,6 +145,8 @@ const ENV: Record<string, string[]> = {
   TCSSL_RATE_LIMIT_DEFAULT: ['rateLimit', 'defaultPerSecond'],
   TCSSL_RATE_LIMIT_STORE: ['rateLimit', 'store'],
   TCSSL_MAX_BODY_BYTES: ['limits', 'maxBodyBytes'],
+  TCSSL_MAX_IN_FLIGHT: ['limits', 'maxInFlight'],
+  TCSSL_DRAIN_DELAY_MS: ['limits', 'drainDelayMs'],
   TCSSL_RSA_POOL_SIZE: ['keys', 'rsaPoolSize'],
   TCSSL_DCV_HTTP_PORT: ['dcv', 'httpPort'],
   TCSSL_DCV_HTTPS_PORT: ['dcv', 'httpsPort'],

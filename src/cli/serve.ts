@@ -19,7 +19,10 @@ interface ServeFlags extends StoreFlags {
   rateLimitStore?: string;
 }
 
-export async function serve(config: Config): Promise<{ close(): Promise<void>; address: string }> {
+export async function serve(
+  config: Config,
+  opts: { quiet?: boolean } = {},
+): Promise<{ close(): Promise<void>; address: string }> {
   const [{ MemoryRateLimiter, NoRateLimiter }, { buildServer }, { assemble }] = await Promise.all([
     import('../gateway/rate-limit.js'),
     import('../gateway/server.js'),
@@ -42,10 +45,11 @@ export async function serve(config: Config): Promise<{ close(): Promise<void>; a
     const creds = { ...account, Endpoint: `http://${listen}` };
     writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
     // Printed once, on the first start only: the SecretKey is sealed in the store from now on.
-    process.stdout.write(
-      `Created the default account ${account.Uin}.\n  SecretId:  ${account.SecretId}\n  SecretKey: ${account.SecretKey}\n` +
-        `Saved to ${file} (mode 0600); it is not printed again.\n`,
-    );
+    if (!opts.quiet)
+      process.stdout.write(
+        `Created the default account ${account.Uin}.\n  SecretId:  ${account.SecretId}\n  SecretKey: ${account.SecretKey}\n` +
+          `Saved to ${file} (mode 0600); it is not printed again.\n`,
+      );
   }
   const rateLimiter = !config.rateLimit.enabled
     ? new NoRateLimiter()
@@ -53,13 +57,39 @@ export async function serve(config: Config): Promise<{ close(): Promise<void>; a
       ? new MemoryRateLimiter()
       : new (await import('../gateway/rate-limit-redis.js')).RedisRateLimiter(config.rateLimit.store);
   if ('ready' in rateLimiter) await rateLimiter.ready();
-  app = buildServer({ config, services, rateLimiter, pki: services.responder });
+  const [{ ACTIONS }, { createMetrics }, { Status }, { countDue }, { ordersByStatus }] = await Promise.all([
+    import('../actions/index.js'),
+    import('../gateway/metrics.js'),
+    import('../orders/status.js'),
+    import('../store/certificates-repo.js'),
+    import('../store/stats-repo.js'),
+  ]);
+  const metrics = createMetrics({
+    knownActions: new Set(ACTIONS.keys()),
+    collectOrders: () => ordersByStatus(services.store.db),
+    // The worker takes orders under review whose next check is due.
+    collectQueueDepth: () => countDue(services.store.db, Status.Reviewing, Date.now()),
+  });
+  app = buildServer({
+    config,
+    services,
+    rateLimiter,
+    pki: services.responder,
+    metrics,
+    health: {
+      store: () => services.store.ping(),
+      ...('ping' in rateLimiter ? { redis: () => rateLimiter.ping() } : {}),
+    },
+  });
   const { host, port } = splitListen(config.listen);
   const address = await app.listen({ host, port });
   app.log.info({ address, store: services.store.location, validation: config.validation }, 'tcssl listening');
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // Tell the load balancer first (readyz says draining), then stop accepting and finish what is in flight.
+      app.health.setDraining(true);
+      if (config.limits.drainDelayMs) await new Promise((r) => setTimeout(r, config.limits.drainDelayMs));
       await app.close();
       await rateLimiter.close();
       await services.close();

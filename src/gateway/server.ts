@@ -13,6 +13,9 @@ import type { PkiResponder } from '../pki/responder.js';
 import { authenticate } from './authenticate.js';
 import { decodeRequest, header, type RawRequest } from './decode.js';
 import { errorBody, type Language, successBody, toWireFailure, WireError } from './envelope.js';
+import { type Health, type HealthChecks, registerHealthRoutes } from './health.js';
+import type { Metrics } from './metrics.js';
+import { createOverloadGuard } from './overload.js';
 import { parseParams } from './params.js';
 import { registerPkiRoutes } from './pki-routes.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -31,9 +34,16 @@ export interface ServerDeps {
   pki?: PkiResponder;
   /** where JSON log lines go; stdout by default */
   logStream?: NodeJS.WritableStream;
+  /** Prometheus metrics served at /metrics */
+  metrics?: Metrics;
+  /** what /readyz checks; the store by default */
+  health?: HealthChecks;
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    health: Health;
+  }
   interface FastifyRequest {
     tcAction?: string;
     tcCode?: string;
@@ -90,6 +100,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
   });
 
+  // First of all hooks: a refused request costs nothing else.
+  createOverloadGuard({
+    maxInFlight: config.limits.maxInFlight,
+    onReject: () => deps.metrics?.overloadRejected(),
+  }).install(app);
+
   // Every body is read raw: signatures are computed over the exact bytes, and decode.ts decides the form.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -121,10 +137,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.addHook('onResponse', async (req, reply) => {
     if (req.url === '/' || req.url.startsWith('/?')) {
-      req.log.info(
-        { action: req.tcAction, code: req.tcCode ?? 'Success', ms: Math.round(reply.elapsedTime * 10) / 10 },
-        'request',
-      );
+      const code = req.tcCode ?? 'Success';
+      deps.metrics?.observe(req.tcAction, code, reply.elapsedTime / 1000);
+      req.log.info({ action: req.tcAction, code, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
     }
   });
 
@@ -203,6 +218,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.route({ method: ['GET', 'POST'], url: '/', handler: handleApi });
   if (deps.pki) registerPkiRoutes(app, deps.pki);
+  app.decorate('health', registerHealthRoutes(app, deps.health ?? { store: () => deps.services.orders.store.ping() }));
+  deps.metrics?.registerMetricsRoute(app);
   // Other methods on / still get the envelope, not Fastify's 404.
   app.route({
     method: ['PUT', 'DELETE', 'PATCH', 'OPTIONS'],

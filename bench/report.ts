@@ -1,0 +1,130 @@
+// The benchmark's output: the machine, one table row per load run and one line per other measurement, each with its
+// target and pass/fail, printed as text and written as JSON. Knows nothing of how the numbers were measured.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import type { LoadResult } from './load.js';
+
+export interface LoadRow extends LoadResult {
+  id: string;
+  label: string;
+  connections: number;
+  /** the server's VmHWM over this run, MB */
+  peakRssMb: number | null;
+  /** rps over the baseline's at the same connection count */
+  vsBaseline: number | null;
+  target: string;
+  /** null: no target, or nothing to compare against */
+  pass: boolean | null;
+}
+
+export interface Measure {
+  label: string;
+  value: string;
+  target: string;
+  pass: boolean | null;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  node: string;
+  kernel: string;
+  loadavgStart: number[];
+  loadavgEnd?: number[];
+}
+
+export interface Report {
+  startedAt: string;
+  finishedAt?: string;
+  machine: Machine;
+  generator: string;
+  options: Record<string, unknown>;
+  rows: LoadRow[];
+  measures: Measure[];
+  /** top self-time frames of the server's CPU profile, when --cpu-prof */
+  profile?: Array<{ frame: string; selfPercent: number }>;
+}
+
+export function describeMachine(): Machine {
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: release(),
+    loadavgStart: loadavg().map((n) => Math.round(n * 100) / 100),
+  };
+}
+
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || Number.isNaN(n)
+    ? '-'
+    : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (n: number) => (n < 10 ? fmt(n, 2) : n < 100 ? fmt(n, 1) : fmt(n));
+const verdict = (pass: boolean | null) => (pass === null ? '' : pass ? 'PASS' : 'FAIL');
+
+function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function formatReport(r: Report): string {
+  const m = r.machine;
+  const out = [
+    `tcssl benchmark, ${r.startedAt}`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GiB, Linux ${m.kernel}, Node ${m.node}; generator ${r.generator}`,
+    `load average (1, 5, 15 min): ${m.loadavgStart.join(', ')} at the start` +
+      (m.loadavgEnd ? `, ${m.loadavgEnd.join(', ')} at the end` : '') +
+      (Math.max(...m.loadavgStart, ...(m.loadavgEnd ?? [])) > 1 ? '  (the machine was shared: load > 1)' : ''),
+    '',
+    table(
+      ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'RSS MB', 'x base', 'target', ''],
+      r.rows.map((row) => [
+        row.label,
+        String(row.connections),
+        fmt(row.rps),
+        ms(row.p50Ms),
+        ms(row.p99Ms),
+        ms(row.maxMs),
+        fmt(row.errors),
+        fmt(row.peakRssMb),
+        row.vsBaseline === null ? '-' : `${fmt(row.vsBaseline * 100)}%`,
+        row.target,
+        verdict(row.pass),
+      ]),
+      new Set([1, 2, 3, 4, 5, 6, 7, 8]),
+    ),
+  ];
+  if (r.measures.length > 0) {
+    out.push(
+      '',
+      table(
+        ['measurement', 'value', 'target', ''],
+        r.measures.map((x) => [x.label, x.value, x.target, verdict(x.pass)]),
+        new Set([1]),
+      ),
+    );
+  }
+  const samples = r.rows.filter((row) => row.errorSample);
+  for (const row of samples) out.push(`  first error of ${row.label} @${row.connections}: ${row.errorSample}`);
+  if (r.profile?.length) {
+    out.push('', 'top self-time frames of the tcssl server (CPU profile):');
+    for (const p of r.profile) out.push(`  ${p.selfPercent.toFixed(1).padStart(5)}%  ${p.frame}`);
+  }
+  const all = [...r.rows.map((x) => x.pass), ...r.measures.map((x) => x.pass)].filter((p) => p !== null);
+  out.push('', `targets: ${all.filter(Boolean).length} of ${all.length} met`);
+  return out.join('\n');
+}
+
+export function writeReport(file: string, r: Report): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`);
+}
