@@ -74,8 +74,7 @@ const raw = {
   p99Us: Math.round(pick(0.99) * 1000),
   maxUs: Math.round((latencies.at(-1) ?? 0) * 1000),
   appErrors: errors,
-  socketErrors: 0,
-  timeouts: 0,
+  sample,
 };
-process.stdout.write(`BENCH_RESULT ${JSON.stringify(raw)}\nBENCH_SAMPLE ${sample}\n`);
+process.stdout.write(`BENCH_RESULT ${JSON.stringify(raw)}\n`);
 agent.destroy();

@@ -124,10 +124,10 @@ describe('loadConfig', () => {
 
   test('string variables that look like numbers or booleans stay strings', () => {
     const digits = '1234567890'.repeat(6) + '1234';
-    const c = loadConfig({ env: { TCSSL_DATA: '2024', TCSSL_MASTER_KEY: digits, TCSSL_RATE_LIMIT_STORE: 'true' } });
+    const c = loadConfig({ env: { TCSSL_DATA: '2024', TCSSL_MASTER_KEY: digits, TCSSL_PUBLIC_BASE_URL: 'true' } });
     assert.equal(c.dataDir, '2024');
     assert.equal(c.masterKey, digits);
-    assert.equal(c.rateLimit.store, 'true');
+    assert.equal(c.publicBaseUrl, 'true');
   });
 
   test('an empty variable counts as unset', () => {

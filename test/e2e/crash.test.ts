@@ -11,8 +11,8 @@ import {
   type Account,
   createAccount,
   createDatabase,
-  newMasterKey,
   type Node,
+  newMasterKey,
   outcome,
   removeDataDir,
   startNode,
@@ -216,7 +216,10 @@ async function crashAndCheck(t: TestContext, opts: { db: string }): Promise<void
       const cert = s.certificates.get(c.CertificateId);
       const least = cert?.acked.length ?? 0;
       const most = least + (cert?.unanswered ? 1 : 0);
-      assert.ok(renames >= least && renames <= most, `${c.CertificateId}: ${renames} rename entries, not ${least}..${most}`);
+      assert.ok(
+        renames >= least && renames <= most,
+        `${c.CertificateId}: ${renames} rename entries, not ${least}..${most}`,
+      );
     }
     assert.equal(logs.length, logs.filter((l) => byId.has(l.CertId)).length, 'log entries of unknown certificates');
 
@@ -227,7 +230,11 @@ async function crashAndCheck(t: TestContext, opts: { db: string }): Promise<void
     assert.equal((await client.DescribeCertificates({ Limit: 1 })).TotalCount, total + 1);
 
     const stopped = await restarted.stop();
-    assert.deepEqual(stopped, { code: 0, signal: null }, `the restarted node did not stop cleanly\n${restarted.output()}`);
+    assert.deepEqual(
+      stopped,
+      { code: 0, signal: null },
+      `the restarted node did not stop cleanly\n${restarted.output()}`,
+    );
     if (!opts.db) {
       const sqlite = new SqliteDatabase(join(restarted.dataDir, 'tcssl.db'), { readonly: true });
       try {
@@ -250,16 +257,14 @@ describe('a node killed with SIGKILL mid-stream keeps every acknowledged write a
     await crashAndCheck(t, { db: '' });
   });
 
-  test(
-    'on PostgreSQL: acknowledged certificates and aliases survive, strays are only in-flight creates',
-    { skip: skipWithout('TCSSL_TEST_PG_URL') },
-    async (t) => {
-      const database = await createDatabase(serviceUrl('TCSSL_TEST_PG_URL') as string, 'tcssl_crash_');
-      try {
-        await crashAndCheck(t, { db: database.url });
-      } finally {
-        await database.drop();
-      }
-    },
-  );
+  test('on PostgreSQL: acknowledged certificates and aliases survive, strays are only in-flight creates', {
+    skip: skipWithout('TCSSL_TEST_PG_URL'),
+  }, async (t) => {
+    const database = await createDatabase(serviceUrl('TCSSL_TEST_PG_URL') as string, 'tcssl_crash_');
+    try {
+      await crashAndCheck(t, { db: database.url });
+    } finally {
+      await database.drop();
+    }
+  });
 });

@@ -5,7 +5,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -102,6 +102,8 @@ export interface Node {
   readonly exited: Promise<Exit>;
   /** Sends a signal without waiting (SIGTERM to watch a shutdown, SIGSTOP/SIGCONT to freeze). */
   signal(sig: NodeJS.Signals): void;
+  /** SIGSTOP, resolved once the kernel shows the process stopped: from then on it runs no code at all. */
+  freeze(): Promise<void>;
   /** SIGTERM and the exit; SIGKILL after `timeoutMs` (the exit then shows signal SIGKILL). Idempotent. */
   stop(timeoutMs?: number): Promise<Exit>;
   /** SIGKILL (a crash) and the exit. */
@@ -218,6 +220,13 @@ async function startOn(opts: NodeOptions, dataDir: string, port: number): Promis
     signal(sig) {
       if (!done) child.kill(sig);
     },
+    async freeze() {
+      child.kill('SIGSTOP');
+      await waitFor(`${name} to stop`, async () => (processState(child.pid as number) === 'T' ? true : undefined), {
+        timeoutMs: 5000,
+        intervalMs: 5,
+      });
+    },
     stop(timeoutMs = 15_000) {
       stopping ??= (async () => {
         if (done) return done;
@@ -240,6 +249,17 @@ async function startOn(opts: NodeOptions, dataDir: string, port: number): Promis
     },
   };
   return node;
+}
+
+/** The process state letter from /proc (R running, S sleeping, T stopped, ...), or 'T' where there is no /proc. */
+function processState(pid: number): string {
+  try {
+    // The command name, in parentheses, may hold spaces: the state is the first field after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return 'T';
+  }
 }
 
 /** Removes a node's data directory (after it has exited). */
@@ -266,7 +286,7 @@ export async function waitFor<T>(
  * Runs an SDK call, retrying while the shared per-account limit answers RequestLimitExceeded: for a test's set-up
  * calls, whose own rate is not what the test is about.
  */
-export async function withinLimit<T>(call: () => Promise<T>, attempts = 40): Promise<T> {
+export async function withinLimit<T>(call: () => Promise<T> | T, attempts = 40): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await call();
@@ -288,7 +308,7 @@ export type Outcome<T> =
  * status other than 200, and with neither when the connection failed (refused, reset by a killed server): only the
  * first two tell what the server did.
  */
-export async function outcome<T>(p: Promise<T>): Promise<Outcome<T>> {
+export async function outcome<T>(p: Promise<T> | T): Promise<Outcome<T>> {
   try {
     return { kind: 'ok', value: await p };
   } catch (e) {

@@ -1,0 +1,422 @@
+// Two `tcssl serve` processes, A and B, on one PostgreSQL database and one Redis, with one master key, driven through
+// the official Node SDK: an order moves between the nodes, the per-account Submit limit (20/s) holds over both,
+// both workers issue each certificate exactly once, concurrent Submits to one order leave one consistent version,
+// and SIGTERM drains a node without losing a request or leaving its worker's claims behind.
+
+import assert from 'node:assert/strict';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { unzipSync } from 'fflate';
+import pg from 'pg';
+import { Status } from '../../src/orders/status.js';
+import { parseCsr } from '../../src/pki/csr.js';
+import { tempDir } from '../support/cli.js';
+import {
+  type Account,
+  canConnect,
+  createAccount,
+  createDatabase,
+  type Node,
+  newMasterKey,
+  type Outcome,
+  outcome,
+  removeDataDir,
+  startNode,
+  waitFor,
+  withinLimit,
+} from '../support/nodes.js';
+import { serviceUrl, skipWithout } from '../support/services.js';
+import type { SslClient } from '../support/world.js';
+
+/** The Submit limit the seed documents: "A maximum of 20 requests can be initiated per second for this API." */
+const SUBMIT_PER_SECOND = 20;
+/** How long a worker's claim holds (orders/worker.ts LEASE_MS): a claim left behind would block an order this long. */
+const LEASE_MS = 60_000;
+const ISSUE_TIMEOUT_MS = 20_000;
+
+interface Listed {
+  CertificateId: string;
+  Status: number;
+  StatusMsg: string;
+}
+
+/** Polls DescribeCertificates (one call for all ids, well under the 20/s limit) until every id is issued. */
+async function waitAllIssued(client: SslClient, ids: string[], timeoutMs = ISSUE_TIMEOUT_MS): Promise<void> {
+  await waitFor(
+    `${ids.length} certificates to be issued`,
+    async () => {
+      const r = await withinLimit(() => client.DescribeCertificates({ CertIds: ids, Limit: 100 }));
+      const rows = r.Certificates as Listed[];
+      assert.equal(rows.length, ids.length);
+      for (const c of rows) {
+        assert.ok(
+          c.Status === Status.Issued || c.Status === Status.Reviewing,
+          `${c.CertificateId} left review with status ${c.Status}: ${c.StatusMsg}`,
+        );
+      }
+      return rows.every((c) => c.Status === Status.Issued) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+async function operateLogs(client: SslClient): Promise<Array<{ Action: string; CertId: string }>> {
+  const logs: Array<{ Action: string; CertId: string }> = [];
+  for (;;) {
+    const page = await withinLimit(() => client.DescribeCertificateOperateLogs({ Offset: logs.length, Limit: 1000 }));
+    logs.push(...page.OperateLogs);
+    if (page.OperateLogs.length === 0 || logs.length >= page.AllTotal) return logs;
+  }
+}
+
+function countOf(logs: Array<{ Action: string; CertId: string }>, id: string, action: string): number {
+  return logs.filter((l) => l.CertId === id && l.Action === action).length;
+}
+
+describe('two nodes on one PostgreSQL and one Redis', {
+  skip: skipWithout('TCSSL_TEST_PG_URL', 'TCSSL_TEST_REDIS_URL'),
+}, () => {
+  const masterKey = newMasterKey();
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let sql: pg.Pool;
+  let a: Node;
+  let b: Node;
+  /** One fresh account per test: the limits are per account, and Redis keeps its windows across tests. */
+  let accounts: Account[];
+  const cliDir = tempDir('tcssl-mn-cli-');
+
+  before(async () => {
+    database = await createDatabase(serviceUrl('TCSSL_TEST_PG_URL') as string);
+    sql = new pg.Pool({ connectionString: database.url, max: 2 });
+    const common = {
+      db: database.url,
+      rateLimitStore: serviceUrl('TCSSL_TEST_REDIS_URL') as string,
+      masterKey,
+      // Each node makes the CA if it finds none; 2048 (as test/support/world.ts) instead of 3072 saves seconds.
+      config: { ca: { intermediateRsaBits: 2048 } },
+    };
+    // Both nodes start at once on the empty database (migrations and the CA race), with the CLI creating accounts.
+    [a, b, ...accounts] = (await Promise.all([
+      startNode({ ...common, name: 'A' }),
+      startNode({ ...common, name: 'B' }),
+      ...Array.from({ length: 5 }, () => createAccount({ db: database.url, dataDir: cliDir, masterKey })),
+    ])) as [Node, Node, ...Account[]];
+  });
+
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await sql?.end();
+    await database?.drop();
+    for (const n of [a, b]) if (n) removeDataDir(n);
+    rmSync(cliDir, { recursive: true, force: true });
+  });
+
+  test('an order created on A, submitted on B and committed on A is issued, and downloads from A with the key B made', async () => {
+    const [ca, cb] = [a.client(accounts[0]), b.client(accounts[0])];
+    const domain = 'flow.mn.example';
+    const id = (await ca.CreateCertificate({ ProductId: 48, DomainNum: 1, TimeSpan: 1 })).CertificateIds[0];
+    await cb.SubmitCertificateInformation({
+      CertificateId: id,
+      CsrType: 'online',
+      CertificateDomain: domain,
+      ContactEmail: 'flow@example.com',
+    });
+    const committed = await ca.CommitCertificateInformation({ CertificateId: id, VerifyType: 'DNS_AUTO' });
+    assert.equal(committed.Status, Status.Reviewing);
+    await waitAllIssued(cb, [id]);
+
+    const detail = await cb.DescribeCertificateDetail({ CertificateId: id });
+    assert.equal(detail.Status, Status.Issued);
+    // B sealed the private key it made; A opens it with the shared master key to build the download.
+    const dl = await ca.DownloadCertificate({ CertificateId: id });
+    assert.equal(dl.ContentType, 'application/zip');
+    const zip = unzipSync(Buffer.from(dl.Content, 'base64'));
+    const bundle = Buffer.from(zip[`Nginx/1_${domain}_bundle.crt`]).toString();
+    const keyPem = Buffer.from(zip[`Nginx/2_${domain}.key`]).toString();
+    assert.equal(bundle, detail.CertificatePublicKey);
+    const leaf = new X509Certificate(bundle);
+    assert.equal(leaf.subjectAltName, `DNS:${domain}`);
+    assert.ok(leaf.checkPrivateKey(createPrivateKey(keyPem)), 'the downloaded key does not match the certificate');
+  });
+
+  test('60 concurrent Submits from one account over both nodes: the shared limit passes 20 per second, the rest get RequestLimitExceeded', async (t) => {
+    const clients = [a.client(accounts[1]), b.client(accounts[1])];
+    // Warm both nodes up (key lookup, connections) with another action, which has its own limit.
+    await Promise.all(clients.map((c) => c.DescribeCertificates({ Limit: 1 })));
+    const started = Date.now();
+    const calls = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const sent = Date.now();
+        // An unknown order: a request that passes the limiter is answered FailedOperation.CertificateNotFound.
+        const r = await outcome(
+          clients[i % 2].SubmitCertificateInformation({
+            CertificateId: 'mn-no-such-certificate',
+            CsrType: 'online',
+            CertificateDomain: 'rate.mn.example',
+            ContactEmail: 'rate@example.com',
+          }),
+        );
+        return { node: i % 2, sent, done: Date.now(), code: r.kind === 'error' ? r.code : r.kind };
+      }),
+    );
+    const elapsed = Date.now() - started;
+    for (const c of calls)
+      assert.ok(['FailedOperation.CertificateNotFound', 'RequestLimitExceeded'].includes(c.code), c.code);
+    const passed = calls.filter((c) => c.code === 'FailedOperation.CertificateNotFound');
+    t.diagnostic(
+      `${passed.length} passed (${passed.filter((c) => c.node === 0).length} on A) in ${elapsed} ms from the first send`,
+    );
+    // Redis decides each request at some moment between its send and its answer, and no 1000 ms of Redis time holds
+    // more than 20 acceptances: so any accepted requests sent and answered within less than 1000 ms are at most 20.
+    for (const first of passed) {
+      const inWindow = passed.filter((c) => c.sent >= first.sent && c.done - first.sent < 1000);
+      assert.ok(inWindow.length <= SUBMIT_PER_SECOND, `${inWindow.length} accepted within one second`);
+    }
+    // A fresh account: the first 20 to reach Redis pass, wherever they arrive. Within one second, no more do; two
+    // limiters of their own would have let 20 through on each node.
+    if (elapsed < 1000) assert.equal(passed.length, SUBMIT_PER_SECOND);
+    else {
+      assert.ok(passed.length >= SUBMIT_PER_SECOND);
+      assert.ok(passed.length <= SUBMIT_PER_SECOND * Math.ceil((elapsed + 1) / 1000));
+    }
+  });
+
+  test('20 orders committed at once over both nodes are each issued exactly once, with distinct serials', async (t) => {
+    const clients = [a.client(accounts[2]), b.client(accounts[2])];
+    const on = (i: number) => clients[i % 2];
+    const ids: string[] = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const r = await withinLimit(() => on(i).CreateCertificate({ ProductId: 48, DomainNum: 1, TimeSpan: 1 }));
+        return r.CertificateIds[0] as string;
+      }),
+    );
+    await Promise.all(
+      ids.map((id, i) =>
+        withinLimit(() =>
+          on(i + 1).SubmitCertificateInformation({
+            CertificateId: id,
+            CsrType: 'online',
+            CertificateDomain: `w${i}.mn.example`,
+            ContactEmail: 'worker@example.com',
+          }),
+        ),
+      ),
+    );
+    // Which workers hold claims while the orders are issued, read from PostgreSQL (for the report only: which
+    // worker wins an order is a race).
+    const claimers = new Set<string>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const r = await sql.query('select distinct claimed_by from certificates where claimed_by is not null');
+        for (const row of r.rows) claimers.add(row.claimed_by);
+        await sleep(10);
+      }
+    })();
+    try {
+      const committed = await Promise.all(
+        ids.map((id, i) =>
+          withinLimit(() => on(i).CommitCertificateInformation({ CertificateId: id, VerifyType: 'DNS_AUTO' })),
+        ),
+      );
+      for (const c of committed) assert.equal(c.Status, Status.Reviewing);
+      await waitAllIssued(clients[0], ids);
+    } finally {
+      watching = false;
+      await watcher;
+    }
+    t.diagnostic(`claims seen from ${claimers.size} workers`);
+
+    const logs = await operateLogs(clients[1]);
+    for (const id of ids) assert.equal(countOf(logs, id, 'IssueCertificate'), 1, `IssueCertificate entries of ${id}`);
+    const serials = new Set<string>();
+    for (const [i, id] of ids.entries()) {
+      const d = await withinLimit(() => on(i).DescribeCertificateDetail({ CertificateId: id }));
+      const leaf = new X509Certificate(d.CertificatePublicKey);
+      assert.equal(leaf.subjectAltName, `DNS:w${i}.mn.example`);
+      serials.add(leaf.serialNumber);
+    }
+    assert.equal(serials.size, ids.length);
+    const claimed = await sql.query('select count(*)::int as n from certificates where claimed_by is not null');
+    assert.equal(claimed.rows[0].n, 0, 'claims are left on issued orders');
+  });
+
+  test('50 concurrent Submits to one order over both nodes leave one version equal to one successful request, with one log entry per success', async (t) => {
+    const clients = [a.client(accounts[3]), b.client(accounts[3])];
+    // TrustAsia DV multi-domain (11) with room for three names, so each request can choose its DomainList.
+    const id = (await clients[0].CreateCertificate({ ProductId: 11, DomainNum: 3, TimeSpan: 1 })).CertificateIds[0];
+    const primary = 'sub.mn.example';
+    const choices = [
+      ['a.sub.mn.example'],
+      ['b.sub.mn.example'],
+      ['a.sub.mn.example', 'c.sub.mn.example'],
+      ['c.sub.mn.example', 'b.sub.mn.example'],
+    ];
+    const payloads = Array.from({ length: 50 }, (_, i) => ({
+      CertificateId: id,
+      CsrType: 'online',
+      CertificateDomain: primary,
+      DomainList: choices[i % choices.length],
+      ContactEmail: `contact${i}@example.com`,
+    }));
+    const results: Array<Outcome<{ CertificateId: string }>> = await Promise.all(
+      payloads.map((p, i) => outcome(clients[i % 2].SubmitCertificateInformation(p))),
+    );
+    const succeeded: number[] = [];
+    for (const [i, r] of results.entries()) {
+      if (r.kind === 'ok') {
+        assert.equal(r.value.CertificateId, id);
+        succeeded.push(i);
+        continue;
+      }
+      assert.equal(r.kind, 'error', `request ${i} got no answer: ${r.kind === 'no-answer' ? r.message : ''}`);
+      if (r.kind !== 'error') continue;
+      // RequestLimitExceeded past 20/s; ServiceUnavailable only as the documented retryable answer.
+      const documented =
+        r.code === 'RequestLimitExceeded' || (r.code === 'ServiceUnavailable' && /retry/i.test(r.message));
+      assert.ok(documented, `request ${i}: ${r.code} ${r.message}`);
+    }
+    const limited = results.filter((r) => r.kind === 'error' && r.code === 'RequestLimitExceeded').length;
+    t.diagnostic(
+      `${succeeded.length} succeeded, ${limited} RequestLimitExceeded, ${50 - succeeded.length - limited} other`,
+    );
+    assert.ok(succeeded.length >= 1, 'no Submit succeeded');
+
+    const [da, db] = await Promise.all(clients.map((c) => c.DescribeCertificateDetail({ CertificateId: id })));
+    assert.deepEqual(da.SubmittedData, db.SubmittedData, 'the nodes disagree on the stored information');
+    const stored = da.SubmittedData as Record<string, unknown>;
+    const winners = succeeded.filter((i) => payloads[i].ContactEmail === stored.ContactEmail);
+    assert.equal(winners.length, 1, `stored ContactEmail ${stored.ContactEmail} is no successful request's`);
+    const won = payloads[winners[0]] as Record<string, unknown>;
+    // Every field is the winner's: what it sent, and empty for what it did not send (the information is replaced
+    // whole). The CSR was made for exactly the winner's names.
+    const { CsrContent, ...fields } = stored;
+    const expected = Object.fromEntries(Object.keys(fields).map((k) => [k, won[k] ?? (k === 'DomainList' ? [] : '')]));
+    assert.deepEqual(fields, expected);
+    const csr = await parseCsr(CsrContent as string);
+    const names = [primary, ...(won.DomainList as string[])];
+    assert.equal(csr.commonName, primary);
+    assert.deepEqual([...csr.dnsNames].sort(), [...names].sort());
+    assert.deepEqual(da.SubjectAltName, names);
+
+    const logs = await operateLogs(clients[1]);
+    assert.equal(countOf(logs, id, 'SubmitCertificateInformation'), succeeded.length);
+    // One version per success on top of the created one: no write was lost or applied twice.
+    const row = await sql.query('select version from certificates where certificate_id = $1', [id]);
+    assert.equal(row.rows[0].version, 1 + succeeded.length);
+  });
+
+  test('SIGTERM on A refuses new connections, finishes its in-flight Submit and Commits, releases its claims and exits 0; B issues the rest', async (t) => {
+    const clients = [a.client(accounts[4]), b.client(accounts[4])];
+    const [ca, cb] = clients;
+    // B is frozen below so that every claim in the store is A's: nothing may be due now, so B holds none.
+    await waitFor('no order under review', async () => {
+      const r = await sql.query('select count(*)::int as n from certificates where status = $1', [Status.Reviewing]);
+      return r.rows[0].n === 0 ? true : undefined;
+    });
+    // Nine orders to commit: A's PostgreSQL pool has ten connections, one for the Submit and nine for the Commits.
+    const ids: string[] = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const r = await withinLimit(() =>
+          clients[i % 2].CreateCertificate({ ProductId: 48, DomainNum: 1, TimeSpan: 1 }),
+        );
+        return r.CertificateIds[0] as string;
+      }),
+    );
+    const [slowId, ...orders] = ids;
+    await Promise.all(
+      orders.map((id, i) =>
+        withinLimit(() =>
+          clients[i % 2].SubmitCertificateInformation({
+            CertificateId: id,
+            CsrType: 'online',
+            CertificateDomain: `drain${i}.mn.example`,
+            ContactEmail: 'drain@example.com',
+          }),
+        ),
+      ),
+    );
+
+    await b.freeze();
+    // The requests stay in flight on A for as long as this transaction holds their rows.
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    let locked = true;
+    let released = 0;
+    const settled = new Set<string>();
+    try {
+      await locker.query('begin');
+      await locker.query('select certificate_id from certificates where certificate_id = any($1) for update', [ids]);
+      const track = <T>(what: string, p: Promise<T>) => p.finally(() => settled.add(what));
+      // An online RSA Submit: the key is made on demand (TCSSL_RSA_POOL_SIZE=0), then the write waits for the lock.
+      const slow = track(
+        'submit',
+        outcome(
+          ca.SubmitCertificateInformation({
+            CertificateId: slowId,
+            CsrType: 'online',
+            CertificateDomain: 'slow.mn.example',
+            ContactEmail: 'slow@example.com',
+          }),
+        ),
+      );
+      const commits = orders.map((id) =>
+        track(id, outcome(ca.CommitCertificateInformation({ CertificateId: id, VerifyType: 'DNS_AUTO' }))),
+      );
+      await waitFor('A to hold all ten requests, waiting on the row locks', async () => {
+        const r = await sql.query(
+          "select count(*)::int as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'",
+          [database.name],
+        );
+        return r.rows[0].n >= ids.length ? true : undefined;
+      });
+
+      a.signal('SIGTERM');
+      await waitFor('A to stop accepting connections', async () => ((await canConnect(a.port)) ? undefined : true), {
+        timeoutMs: 10_000,
+        intervalMs: 10,
+      });
+      assert.equal(settled.size, 0, `answered before the locks were released: ${[...settled].join(', ')}`);
+      await locker.query('rollback');
+      locked = false;
+      released = Date.now();
+
+      const submitted = await slow;
+      assert.equal(submitted.kind, 'ok', `the in-flight Submit failed: ${JSON.stringify(submitted)}`);
+      for (const c of await Promise.all(commits)) {
+        assert.ok(c.kind === 'ok', `an in-flight Commit failed: ${JSON.stringify(c)}`);
+        assert.equal(c.value.Status, Status.Reviewing);
+      }
+    } finally {
+      if (locked) await locker.query('rollback').catch(() => {});
+      await locker.end();
+    }
+    const exit = await Promise.race([a.exited, sleep(20_000).then(() => 'still running')]);
+    t.diagnostic(`A exited ${Date.now() - released} ms after the locks were released`);
+    assert.deepEqual(exit, { code: 0, signal: null }, `A did not exit 0\n${a.output()}`);
+
+    // B is frozen and A has exited: a claim still in the store could only be one A left behind.
+    const claims = await sql.query('select certificate_id, claimed_by from certificates where claimed_by is not null');
+    assert.deepEqual(claims.rows, [], 'A exited leaving claims');
+    const due = await sql.query(
+      'select count(*)::int as n from certificates where certificate_id = any($1) and status = $2',
+      [orders, Status.Reviewing],
+    );
+    t.diagnostic(`A issued ${orders.length - due.rows[0].n} of ${orders.length} before exiting; B issues the rest`);
+
+    b.signal('SIGCONT');
+    const resumed = Date.now();
+    await waitAllIssued(cb, orders);
+    assert.ok(Date.now() - resumed < LEASE_MS / 4, 'the orders waited for a lease to run out');
+    const logs = await operateLogs(cb);
+    for (const id of orders)
+      assert.equal(countOf(logs, id, 'IssueCertificate'), 1, `IssueCertificate entries of ${id}`);
+    const slowDetail = await cb.DescribeCertificateDetail({ CertificateId: slowId });
+    assert.equal(slowDetail.SubmittedData.ContactEmail, 'slow@example.com');
+    assert.match(slowDetail.SubmittedData.CsrContent, /BEGIN CERTIFICATE REQUEST/);
+
+    assert.deepEqual(await b.stop(), { code: 0, signal: null }, `B did not exit 0\n${b.output()}`);
+  });
+});
