@@ -112,7 +112,14 @@ export async function mainScenarios(b: Session): Promise<void> {
     b.running.add(bare);
     for (const c of all) {
       const label = `baseline node:http, ${bytes} B`;
-      const row = await b.loadRow({ target: bare, id: 'baseline', label, connections: c, requests: describe, tcssl: false });
+      const row = await b.loadRow({
+        target: bare,
+        id: 'baseline',
+        label,
+        connections: c,
+        requests: describe,
+        tcssl: false,
+      });
       b.baseline.set(c, row.rps);
     }
     await b.stop(bare, false);

@@ -55,6 +55,8 @@ export const describeCertificates = defineAction({
         searchKey: p.SearchKey?.trim() || undefined,
         certificateIds: p.CertIds,
         source: p.Upload === 1 || p.FilterSource === 'upload' ? 'upload' : undefined,
+        notSource: p.FilterSource === 'buy' ? 'upload' : undefined,
+        tags: p.Tags,
         expiringBefore: p.FilterExpiring === 1 ? Date.now() + EXPIRING_WINDOW_MS : undefined,
         sort: p.ExpirationSort,
       },

@@ -1,6 +1,7 @@
 // Certificate rows and their operation log. Reads are split from writes: handlers get only the reader, and
 // every write goes through orders/, which puts the row change and its log entry in one transaction.
 
+import { sql } from 'kysely';
 import type { Db } from './db.js';
 
 /** Statuses that give a free certificate's quota back (orders/status.ts: Cancelled, Refunded). The store may
@@ -19,6 +20,10 @@ export interface CertificateFilter {
   searchKey?: string;
   certificateIds?: string[];
   source?: string;
+  /** 'buy': everything but uploads */
+  notSource?: string;
+  /** every tag must be on the certificate */
+  tags?: Array<{ TagKey: string; TagValue: string }>;
   isDv?: boolean;
   expiringBefore?: number;
   /** expiration sort; default is newest first by creation */
@@ -37,6 +42,12 @@ export interface CertificateReader {
   }>;
   logsOf(ownerUin: string, certificateId: string): Promise<OperateLogRow[]>;
   dcvChecks(certificateId: string): Promise<DcvCheckRow[]>;
+}
+
+/** `column LIKE %text%` matching text literally: % and _ escaped, with an explicit ESCAPE (SQLite has none by
+ * default; PostgreSQL's is the same backslash). */
+function contains(column: 'tags' | 'alias' | 'domain' | 'certificate_id', text: string) {
+  return sql<boolean>`${sql.ref(column)} like ${`%${escapeLike(text)}%`} escape '\\'`;
 }
 
 function escapeLike(s: string): string {
@@ -64,16 +75,20 @@ export function certificateReader(db: Db): CertificateReader {
       if (f.statuses && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
       if (f.certificateIds && f.certificateIds.length > 0) q = q.where('certificate_id', 'in', f.certificateIds);
       if (f.source) q = q.where('source', '=', f.source);
+      if (f.notSource) q = q.where('source', '!=', f.notSource);
+      for (const t of f.tags ?? []) {
+        // Tags are stored as the JSON of [{TagKey, TagValue}] in that key order, so a pair is a substring.
+        const pair = JSON.stringify({ TagKey: t.TagKey, TagValue: t.TagValue });
+        q = q.where(contains('tags', pair));
+      }
       if (f.isDv !== undefined) q = q.where('is_dv', '=', f.isDv ? 1 : 0);
       if (f.expiringBefore !== undefined) {
         const before = f.expiringBefore;
         q = q.where('cert_end', 'is not', null).where('cert_end', '<', before);
       }
       if (f.searchKey) {
-        const pattern = `%${escapeLike(f.searchKey)}%`;
-        q = q.where((eb) =>
-          eb.or([eb('certificate_id', 'like', pattern), eb('alias', 'like', pattern), eb('domain', 'like', pattern)]),
-        );
+        const key = f.searchKey;
+        q = q.where((eb) => eb.or([contains('certificate_id', key), contains('alias', key), contains('domain', key)]));
       }
       const countRow = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       let page = q.selectAll();

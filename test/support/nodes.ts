@@ -6,11 +6,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort as cliFreePort, REPO_ROOT, stdoutJson, tcssl, tempDir } from './cli.js';
 import { type Creds, type SslClient, sdkClient, type World } from './world.js';
+
+const require = createRequire(import.meta.url);
 
 /** A fresh master key (64 hex chars). Every node of one store must get the same one, or B cannot open A's seals. */
 export function newMasterKey(): string {
@@ -94,8 +98,11 @@ export interface Node {
   readonly dataDir: string;
   readonly pid: number;
   readonly options: NodeOptions;
-  /** The official Node SDK's ssl client for `creds`, pointed at this node. */
-  client(creds: Creds): SslClient;
+  /**
+   * The official Node SDK's ssl client for `creds`, pointed at this node. It keeps connections alive (Node's global
+   * agent) unless `keepAlive` is false: then each request has its own connection, which the server closes after it.
+   */
+  client(creds: Creds, opts?: { keepAlive?: boolean }): SslClient;
   /** Everything the node printed so far (stdout and stderr interleaved). */
   output(): string;
   /** Resolves when the process has exited (and its pipes are drained). */
@@ -214,7 +221,8 @@ async function startOn(opts: NodeOptions, dataDir: string, port: number): Promis
     dataDir,
     pid: child.pid as number,
     options: { ...opts, dataDir, port },
-    client: (creds) => sdkClient({ port } as World, creds),
+    client: (creds, clientOpts = {}) =>
+      clientOpts.keepAlive === false ? closingClient(port, creds) : sdkClient({ port } as World, creds),
     output: () => output,
     exited,
     signal(sig) {
@@ -249,6 +257,26 @@ async function startOn(opts: NodeOptions, dataDir: string, port: number): Promis
     },
   };
   return node;
+}
+
+/** As test/support/world.ts sdkClient, but on an agent without keep-alive (every request sends Connection: close). */
+function closingClient(port: number, creds: Creds): SslClient {
+  const { ssl } = require('tencentcloud-sdk-nodejs/tencentcloud/services/ssl');
+  return new ssl.v20191205.Client({
+    credential: { secretId: creds.secretId, secretKey: creds.secretKey },
+    region: '',
+    profile: {
+      signMethod: 'TC3-HMAC-SHA256',
+      language: 'en-US',
+      httpProfile: {
+        endpoint: `127.0.0.1:${port}`,
+        protocol: 'http://',
+        reqMethod: 'POST',
+        reqTimeout: 30,
+        agent: new Agent({ keepAlive: false }),
+      },
+    },
+  });
 }
 
 /** The process state letter from /proc (R running, S sleeping, T stopped, ...), or 'T' where there is no /proc. */
