@@ -24,17 +24,19 @@ function fillId(i: number): string {
   return id;
 }
 
+/** A bar redrawn in place on a terminal; a line per tenth otherwise, so a log file stays readable. */
 function progress(done: number, total: number, started: number): void {
-  const width = 30;
   const share = total === 0 ? 1 : done / total;
+  const tty = process.stderr.isTTY;
+  if (!tty && Math.floor(share * 10) === Math.floor(((done - BATCH) / total) * 10)) return;
   const seconds = (performance.now() - started) / 1000;
   const rate = done / Math.max(seconds, 1e-3);
   const eta = rate > 0 ? (total - done) / rate : 0;
-  const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
-  process.stderr.write(
-    `\r  fill [${bar}] ${(share * 100).toFixed(0).padStart(3)}% ${done.toLocaleString('en-US')}/` +
-      `${total.toLocaleString('en-US')}  ${Math.round(rate).toLocaleString('en-US')} rows/s  eta ${eta.toFixed(0)} s `,
-  );
+  const bar = '#'.repeat(Math.round(share * 30)).padEnd(30, '.');
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const percent = `${(share * 100).toFixed(0).padStart(3)}%`;
+  const text = `  fill [${bar}] ${percent} ${n(done)}/${n(total)}  ${n(rate)} rows/s  eta ${eta.toFixed(0)} s`;
+  process.stderr.write(tty ? `\r${text} ` : `${text}\n`);
 }
 
 /**
@@ -77,7 +79,7 @@ export function fillCertificates(file: string, ownerUin: string, count: number):
     insertBatch(i, Math.min(count, i + BATCH));
     progress(i + Math.min(BATCH, count - i) - existing, todo, started);
   }
-  if (todo > 0) process.stderr.write('\n');
+  if (todo > 0 && process.stderr.isTTY) process.stderr.write('\n');
   // Moves the fill from the WAL into the database file, so the server starts on a store with a small WAL.
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();

@@ -9,9 +9,12 @@ import type { LoadResult } from './load.js';
 export interface LoadRow extends LoadResult {
   id: string;
   label: string;
+  /** 0 for an open-loop run (the burst), which sends at a fixed rate whatever the answers take */
   connections: number;
   /** the server's VmHWM over this run, MB */
   peakRssMb: number | null;
+  /** share of all cores that other processes used during this row (another test suite, say) */
+  othersCpuShare: number;
   /** rps over the baseline's at the same connection count */
   vsBaseline: number | null;
   target: string;
@@ -64,6 +67,9 @@ const fmt = (n: number | null | undefined, digits = 0) =>
     ? '-'
     : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (n: number) => (n < 10 ? fmt(n, 2) : n < 100 ? fmt(n, 1) : fmt(n));
+/** Below this many answers per connection, a closed-loop run's latencies miss its slowest requests. */
+const FEW_ANSWERS = 5;
+const fewAnswers = (row: LoadRow) => row.connections > 0 && row.requests < FEW_ANSWERS * row.connections;
 const verdict = (pass: boolean | null) => (pass === null ? '' : pass ? 'PASS' : 'FAIL');
 
 function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
@@ -80,29 +86,52 @@ export function formatReport(r: Report): string {
   const m = r.machine;
   const out = [
     `tcssl benchmark, ${r.startedAt}`,
-    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GiB, Linux ${m.kernel}, Node ${m.node}; generator ${r.generator}`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GiB, Linux ${m.kernel}, Node ${m.node}`,
+    `generator: ${r.generator}`,
     `load average (1, 5, 15 min): ${m.loadavgStart.join(', ')} at the start` +
       (m.loadavgEnd ? `, ${m.loadavgEnd.join(', ')} at the end` : '') +
       (Math.max(...m.loadavgStart, ...(m.loadavgEnd ?? [])) > 1 ? '  (the machine was shared: load > 1)' : ''),
     '',
     table(
-      ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'RSS MB', 'x base', 'target', ''],
+      [
+        'scenario',
+        'conns',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'errors',
+        'RSS MB',
+        'others',
+        'x base',
+        'target',
+        '',
+      ],
       r.rows.map((row) => [
         row.label,
-        String(row.connections),
+        row.connections > 0 ? String(row.connections) : 'open',
         fmt(row.rps),
-        ms(row.p50Ms),
-        ms(row.p99Ms),
-        ms(row.maxMs),
+        ...[row.p50Ms, row.p99Ms, row.maxMs].map((x) => `${ms(x)}${fewAnswers(row) ? '*' : ''}`),
         fmt(row.errors),
         fmt(row.peakRssMb),
+        `${fmt(row.othersCpuShare * 100)}%`,
         row.vsBaseline === null ? '-' : `${fmt(row.vsBaseline * 100)}%`,
         row.target,
         verdict(row.pass),
       ]),
-      new Set([1, 2, 3, 4, 5, 6, 7, 8]),
+      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]),
     ),
   ];
+  out.push(
+    "  RSS: the server process's peak during the row (VmHWM); others: share of all cores used meanwhile by processes",
+    "  outside this run; x base: req/s over the baseline's at the same connection count.",
+  );
+  if (r.rows.some(fewAnswers)) {
+    out.push(
+      `  *: under ${FEW_ANSWERS} answers per connection. Latencies cover answered requests only, and the slowest were`,
+      "  still waiting when the run ended, so these read low (by Little's law the mean is connections / req/s).",
+    );
+  }
   if (r.measures.length > 0) {
     out.push(
       '',

@@ -14,6 +14,12 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'index.js');
 const BASELINE = join(ROOT, 'bench', 'baseline.ts');
 
+/**
+ * The first signed call of the readiness check: a list filtered to one id, which the primary key answers, so its cost
+ * does not grow with the store and the time measured is the start-up itself.
+ */
+const READY_PROBE = { CertIds: ['00000000'], Limit: 1 };
+
 export interface Running {
   pid: number;
   port: number;
@@ -64,7 +70,7 @@ export interface TcsslOptions {
 
 /**
  * `node dist/cli/index.js serve` as a user runs it: production log level (warn) and, by configuration, no rate limits.
- * Ready means a signed DescribeCertificates was answered; a first start on an empty store writes credentials.json.
+ * Ready means a signed call was answered without an Error; a first start on an empty store writes credentials.json.
  */
 export async function startTcssl(o: TcsslOptions): Promise<TcsslProcess> {
   const port = await freePort();
@@ -87,7 +93,7 @@ export async function startTcssl(o: TcsslOptions): Promise<TcsslProcess> {
     if (!creds && existsSync(credsFile)) creds = JSON.parse(readFileSync(credsFile, 'utf8')) as Credentials;
     if (creds) {
       const { SecretId: secretId, SecretKey: secretKey } = creds;
-      const r = await call({ endpoint: url, secretId, secretKey, action: 'DescribeCertificates', params: { Limit: 1 } })
+      const r = await call({ endpoint: url, secretId, secretKey, action: 'DescribeCertificates', params: READY_PROBE })
         .then((res) => res.body as { Response?: { Error?: unknown } })
         .catch(() => undefined);
       if (r?.Response && !r.Response.Error) {
@@ -148,6 +154,24 @@ export function cpuSeconds(pid: number): number {
   // Fields after the ")" that ends the command name; utime and stime are fields 14 and 15 of the whole line.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Busy CPU time of the whole machine (every core; steal included, as time this run did not get), seconds. */
+export function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user + nice + system + irq + softirq + (steal ?? 0)) / 100;
+}
+
+/** CPU time of this process and of its children that have exited (wrk, autocannon, burst), seconds. */
+export function harnessCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
 }
 
 /**

@@ -2,11 +2,15 @@
 // peak memory, and how one row is measured. Scenarios (scenarios.ts) are written in these terms.
 
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Generator, LoadResult } from './load.js';
 import type { LoadRow, Measure } from './report.js';
 import type { PresignedRequest } from './requests.js';
 import {
+  cpuSeconds,
+  harnessCpuSeconds,
+  machineBusySeconds,
   peakRssMb,
   ROOT,
   type Running,
@@ -104,18 +108,43 @@ export class Session {
     }
     if (tcssl) this.trackPeak(s.target);
     resetPeak(s.target.pid);
+    const cpu = this.cpuWatch([s.target.pid]);
     const raw = await this.gen.run({ ...spec, durationS: this.opts.duration, requests: s.requests() });
     const result = s.adjust ? s.adjust(raw) : raw;
     const peak = tcssl ? this.trackPeak(s.target) : peakRssMb(s.target.pid);
-    return this.addRow(s.id, s.label, s.connections, result, peak);
+    return this.addRow(s.id, s.label, s.connections, result, peak, cpu());
   }
 
-  addRow(id: string, label: string, connections: number, r: LoadResult, peakMb: number): LoadRow {
-    const row: LoadRow = { id, label, connections, ...r, peakRssMb: peakMb, vsBaseline: null, target: '', pass: null };
+  /**
+   * Starts watching the CPU; the returned function gives the share of the machine's cores that processes other than
+   * this run's (the servers in `pids`, this harness, its load generators) used meanwhile: the test was shared.
+   */
+  cpuWatch(pids: number[]): () => number {
+    const server = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const [machine0, ours0, started] = [machineBusySeconds(), server() + harnessCpuSeconds(), performance.now()];
+    return () => {
+      const others = machineBusySeconds() - machine0 - (server() + harnessCpuSeconds() - ours0);
+      const capacity = (availableParallelism() * (performance.now() - started)) / 1000;
+      return Math.max(0, others / capacity);
+    };
+  }
+
+  addRow(id: string, label: string, connections: number, r: LoadResult, peakMb: number, others: number): LoadRow {
+    const row: LoadRow = {
+      id,
+      label,
+      connections,
+      ...r,
+      peakRssMb: peakMb,
+      othersCpuShare: others,
+      vsBaseline: null,
+      target: '',
+      pass: null,
+    };
     this.rows.push(row);
     log(
-      `${label} @${connections}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ` +
-        `${r.errors} errors${r.errorSample ? ` (${r.errorSample.slice(0, 160)})` : ''}`,
+      `${label} @${connections}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, ` +
+        `p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors${r.errorSample ? ` (${r.errorSample.slice(0, 160)})` : ''}`,
     );
     return row;
   }

@@ -4,6 +4,7 @@
 // still claimed by this worker, so a certificate is issued exactly once.
 
 import { randomUUID } from 'node:crypto';
+import type { IssuedLeaf, LeafRequest as SignerLeafRequest } from '../pki/signer.js';
 import * as certs from '../store/certificates-repo.js';
 import type { Store } from '../store/db.js';
 import type { CertificateRow } from '../store/schema.js';
@@ -14,30 +15,9 @@ import { Status } from './status.js';
 import { productOfRow } from './submit.js';
 import { allPassed, type DomainChecker, failureSummary, runChecks } from './validation.js';
 
-export interface LeafRequest {
-  csrPem: string;
-  commonName: string;
-  domains: string[];
-  level: 'DV' | 'OV' | 'EV';
-  organization?: {
-    organization?: string;
-    organizationalUnit?: string;
-    locality?: string;
-    state?: string;
-    country?: string;
-  };
-  notBefore: Date;
-  notAfter: Date;
-}
-
-export interface IssuedLeaf {
-  certPem: string;
-  chainPem: string;
-  serialHex: string;
-  issuerId: string;
-  notBefore: number;
-  notAfter: number;
-}
+/** What the worker asks the CA for; the base URL of the CRL/AIA links is the signer's own business. */
+export type LeafRequest = Omit<SignerLeafRequest, 'baseUrl'>;
+export type { IssuedLeaf };
 
 /** The CA as the worker needs it. */
 export interface LeafSigner {

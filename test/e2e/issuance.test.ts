@@ -17,6 +17,7 @@ import { Status } from '../../src/orders/status.js';
 import { Worker } from '../../src/orders/worker.js';
 import { issueLeaf } from '../../src/pki/signer.js';
 import { makeCsr } from '../support/openssl.js';
+import { SEED_ORGANISATION } from '../support/seed.js';
 import { handshake, startTlsServer } from '../support/tls.js';
 import { type SslClient, sdkClient, sdkErrorCode, startWorld, tempDir, type World } from '../support/world.js';
 
@@ -26,27 +27,7 @@ const PASSWORD = 'Passw0rd!';
 const DAY_MS = 86_400_000;
 const ISSUE_TIMEOUT_MS = 15_000;
 
-/** The organisation of the seed's example request (test/e2e/submit.test.ts, SEED_EXAMPLE). */
-const ORGANISATION = {
-  OrganizationName: 'Tencent',
-  OrganizationDivision: 'Qcloud',
-  OrganizationAddress: 'Tencent Building, No.10000 Shennan Avenue, Nanshan District',
-  OrganizationCountry: 'CN',
-  OrganizationCity: 'Shenzhen',
-  OrganizationRegion: 'Guangdong',
-  PhoneAreaCode: '0755',
-  PhoneNumber: '86013388',
-  AdminFirstName: 'test',
-  AdminLastName: 'test',
-  AdminPhoneNum: '12345678901',
-  AdminEmail: 'test@tencent.com',
-  AdminPosition: 'developer',
-  ContactFirstName: 'test',
-  ContactLastName: 'test',
-  ContactEmail: 'test@tencent.com',
-  ContactNumber: '12345678901',
-  ContactPosition: 'developer',
-};
+const ORGANISATION = SEED_ORGANISATION;
 
 /** CA/B Forum reserved policy identifiers (BR 7.1.6.1). */
 const POLICY_OID = { DV: '2.23.140.1.2.1', OV: '2.23.140.1.2.2', EV: '2.23.140.1.1' } as const;

@@ -12,32 +12,8 @@ import { newOrderRow } from '../../src/orders/orders.js';
 import { Status } from '../../src/orders/status.js';
 import { insertCertificate } from '../../src/store/certificates-repo.js';
 import { makeCsr, openssl } from '../support/openssl.js';
+import { SEED_EXAMPLE } from '../support/seed.js';
 import { ALL_FORMS, type SslClient, sdkClient, sdkErrorCode, startWorld, type World } from '../support/world.js';
-
-/** The seed's example request, exactly as the page gives it. */
-const SEED_EXAMPLE = {
-  CertificateId: 'abcb1234',
-  CsrType: 'online',
-  CertificateDomain: '*.test-dq342da.com',
-  OrganizationName: 'Tencent',
-  OrganizationDivision: 'Qcloud',
-  OrganizationAddress: 'Tencent Building, No.10000 Shennan Avenue, Nanshan District',
-  OrganizationCountry: 'CN',
-  OrganizationCity: 'Shenzhen',
-  OrganizationRegion: 'Guangdong',
-  PhoneAreaCode: '0755',
-  PhoneNumber: '86013388',
-  AdminFirstName: 'test',
-  AdminLastName: 'test',
-  AdminPhoneNum: '12345678901',
-  AdminEmail: 'test@tencent.com',
-  AdminPosition: 'developer',
-  ContactFirstName: 'test',
-  ContactLastName: 'test',
-  ContactEmail: 'test@tencent.com',
-  ContactNumber: '12345678901',
-  ContactPosition: 'developer',
-};
 
 /** SecureSite OV wildcard: the kind of certificate the seed's example asks for. */
 const OV_WILDCARD = 7;
