@@ -143,7 +143,7 @@ export class Session {
     };
     this.rows.push(row);
     log(
-      `${label} @${connections}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, ` +
+      `${label} @${connections || 'open loop'}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, ` +
         `p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors${r.errorSample ? ` (${r.errorSample.slice(0, 160)})` : ''}`,
     );
     return row;

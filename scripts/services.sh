@@ -32,7 +32,8 @@ case "$cmd" in
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     pg_port=$(free_port)
     redis_port=$(free_port)
-    as_pg "$bin/initdb" -D "$dir/pg" -A trust -U tcssl --no-sync >"$dir/initdb.log" 2>&1
+    as_pg "$bin/initdb" -D "$dir/pg" -A trust -U tcssl --no-sync >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; exit 1; }
     as_pg "$bin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -t 60 \
       -o "-p $pg_port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
     redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --dir "$dir" --save '' --appendonly no \

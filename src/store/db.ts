@@ -115,10 +115,17 @@ async function openPostgres(url: string): Promise<Store> {
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? error}`);
+  // Several processes may start on one fresh store at once (a server and an admin command, or many nodes).
+  // Each migration runs in its own transaction, so a process that loses the race fails cleanly on a table the
+  // winner just made; after a short wait it finds those migrations recorded and goes on from there.
+  for (let attempt = 1; ; attempt++) {
+    const migrator = new Migrator({ db, provider: migrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return;
+    if (attempt >= 5) {
+      const failed = results?.find((r) => r.status === 'Error');
+      throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? error}`);
+    }
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 200 * attempt));
   }
 }
