@@ -106,6 +106,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     onReject: () => deps.metrics?.overloadRejected(),
   }).install(app);
 
+  // While closing, answers carry `Connection: close`: Fastify closes only connections idle at close time, so a
+  // keep-alive connection whose request was in flight would otherwise hold the process until the client lets go.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   // Every body is read raw: signatures are computed over the exact bytes, and decode.ts decides the form.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

@@ -338,7 +338,7 @@ export class Orders {
     for (const id of ids) {
       try {
         await this.store.tx(async (db) => {
-          const row = await this.load(db, caller, id, 'ModifyCertificateProject');
+          const row = await this.load(db, caller, id, 'ModifyCertificateProject', { forUpdate: true });
           if (Number(row.project_id) === projectId) return;
           await this.apply(
             db,
@@ -368,7 +368,7 @@ export class Orders {
     change: Omit<Change, 'caller' | 'action'> = {},
   ): Promise<void> {
     await this.store.tx(async (db) => {
-      const row = await this.load(db, caller, id, 'ModifyCertificateAlias');
+      const row = await this.load(db, caller, id, 'ModifyCertificateAlias', { forUpdate: true });
       if (row.alias === alias) return;
       await this.apply(db, row, { alias }, { caller, action: 'ModifyCertificateAlias', ...change });
     });

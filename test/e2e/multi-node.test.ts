@@ -106,9 +106,11 @@ describe('two nodes on one PostgreSQL and one Redis', {
   let flows: Account;
   let rateCounted: Account;
   let concurrent: Account;
-  const cliDir = tempDir('tcssl-mn-cli-');
+  /** Where the CLI would keep a master key file; with TCSSL_MASTER_KEY set it keeps nothing there. */
+  let cliDir: string;
 
   before(async () => {
+    cliDir = tempDir('tcssl-mn-cli-');
     database = await createDatabase(serviceUrl('TCSSL_TEST_PG_URL') as string);
     sql = new pg.Pool({ connectionString: database.url, max: 2 });
     const common = {
@@ -134,7 +136,7 @@ describe('two nodes on one PostgreSQL and one Redis', {
     await sql?.end();
     await database?.drop();
     for (const n of [a, b]) if (n) removeDataDir(n);
-    rmSync(cliDir, { recursive: true, force: true });
+    if (cliDir) rmSync(cliDir, { recursive: true, force: true });
   });
 
   /** Locks rows of `certificates` in a transaction of its own: a request that writes them stays in flight until release. */
@@ -320,13 +322,17 @@ describe('two nodes on one PostgreSQL and one Redis', {
     const logs = await operateLogs(clients[1]);
     for (const id of ids) assert.equal(countOf(logs, id, 'IssueCertificate'), 1, `IssueCertificate entries of ${id}`);
     const serials = new Set<string>();
+    const issuers = new Set<string>();
     for (const [i, id] of ids.entries()) {
       const d = await withinLimit(() => clients[i % 2].DescribeCertificateDetail({ CertificateId: id }));
       const leaf = new X509Certificate(d.CertificatePublicKey);
       assert.equal(leaf.subjectAltName, `DNS:${domain(i)}`);
       serials.add(leaf.serialNumber);
+      issuers.add(leaf.issuer);
     }
     assert.equal(serials.size, ids.length);
+    // The nodes started together on an empty store, and both sign under the one CA that won that race.
+    assert.equal(issuers.size, 1, `leaves of several issuers: ${[...issuers].join(' | ')}`);
     const claimed = await sql.query(
       'select count(*)::int as n from certificates where certificate_id = any($1) and claimed_by is not null',
       [ids],
@@ -450,24 +456,13 @@ describe('two nodes on one PostgreSQL and one Redis', {
     } finally {
       await held.release();
     }
-    // While A shuts down, every claim in the store is its own (for the report: how many it had to give back).
-    let mostClaims = 0;
-    let exited = false;
-    const watcher = (async () => {
-      while (!exited) {
-        const r = await sql.query('select count(*)::int as n from certificates where claimed_by is not null');
-        mostClaims = Math.max(mostClaims, r.rows[0].n);
-        await sleep(5);
-      }
-    })();
     const exit = await Promise.race([a.exited, sleep(20_000).then(() => 'still running')]);
     const exitMs = Date.now() - released;
-    exited = true;
-    await watcher;
     assert.deepEqual(exit, { code: 0, signal: null }, `A did not exit 0\n${a.output()}`);
     assert.ok(exitMs < 5000, `A took ${exitMs} ms to exit after its last request could finish`);
 
-    // B is frozen and A has exited: a claim still in the store could only be one A left behind.
+    // B is frozen and A has exited: a claim still in the store could only be one A left behind. (A worker that is
+    // stopped mid-pass claims one more batch and gives it back: without that, this fails.)
     const claims = await sql.query('select certificate_id, claimed_by from certificates where claimed_by is not null');
     assert.deepEqual(claims.rows, [], 'A exited leaving claims');
     const due = await sql.query(
@@ -475,8 +470,8 @@ describe('two nodes on one PostgreSQL and one Redis', {
       [orders, Status.Reviewing],
     );
     t.diagnostic(
-      `A exited ${exitMs} ms after the locks were released; it held up to ${mostClaims} claims meanwhile (seen ` +
-        `every 5 ms), issued ${orders.length - due.rows[0].n} of ${orders.length} orders and left the rest unclaimed`,
+      `A exited ${exitMs} ms after the locks were released, having issued ${orders.length - due.rows[0].n} of ` +
+        `${orders.length} orders; the rest were due and unclaimed`,
     );
 
     b.signal('SIGCONT');
@@ -491,7 +486,7 @@ describe('two nodes on one PostgreSQL and one Redis', {
     assert.match(slowDetail.SubmittedData.CsrContent, /BEGIN CERTIFICATE REQUEST/);
   });
 
-  test('SIGTERM during a request on a keep-alive connection (the SDK default) exits within 3 s of answering it', async () => {
+  test('SIGTERM during a request on a keep-alive connection (the SDK default) exits within 4 s of answering it', async () => {
     // A again, on its store and port, after the previous test stopped it.
     a = await a.restart();
     const ca = a.client(flows);
@@ -521,9 +516,10 @@ describe('two nodes on one PostgreSQL and one Redis', {
     const exitMs = Date.now() - answered;
     assert.deepEqual(exit, { code: 0, signal: null }, `A did not exit 0\n${a.output()}`);
     // The connection that carried the request is idle once it is answered. A server that leaves it open waits for
-    // the client to close it: 5 s for Node's agent, 72 s (Fastify's keepAliveTimeout) for a client that keeps it.
+    // the client to close it: 5 s with the SDK (Node's agent), 72 s (Fastify's keepAliveTimeout) with a client that
+    // keeps it. The bound sits below Node's 5 s; the close itself takes well under a second.
     assert.ok(
-      exitMs < 3000,
+      exitMs < 4000,
       `A exited ${exitMs} ms after answering its last request: it waited for an idle connection`,
     );
 

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort as cliFreePort, REPO_ROOT, stdoutJson, tcssl, tempDir } from './cli.js';
+import { freePort, REPO_ROOT, stdoutJson, tcssl, tempDir } from './cli.js';
 import { type Creds, type SslClient, sdkClient, type World } from './world.js';
 
 const require = createRequire(import.meta.url);
@@ -97,7 +97,6 @@ export interface Node {
   readonly port: number;
   readonly dataDir: string;
   readonly pid: number;
-  readonly options: NodeOptions;
   /**
    * The official Node SDK's ssl client for `creds`, pointed at this node. It keeps connections alive (Node's global
    * agent) unless `keepAlive` is false: then each request has its own connection, which the server closes after it.
@@ -160,7 +159,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   const dataDir = opts.dataDir ?? tempDir('tcssl-node-');
   const full = { ...opts, dataDir };
   for (let attempt = 1; ; attempt++) {
-    const port = opts.port ?? (await cliFreePort());
+    const port = opts.port ?? (await freePort());
     try {
       return await startOn(full, dataDir, port);
     } catch (e) {
@@ -220,7 +219,6 @@ async function startOn(opts: NodeOptions, dataDir: string, port: number): Promis
     port,
     dataDir,
     pid: child.pid as number,
-    options: { ...opts, dataDir, port },
     client: (creds, clientOpts = {}) =>
       clientOpts.keepAlive === false ? closingClient(port, creds) : sdkClient({ port } as World, creds),
     output: () => output,
@@ -312,7 +310,8 @@ export async function waitFor<T>(
 
 /**
  * Runs an SDK call, retrying while the shared per-account limit answers RequestLimitExceeded: for a test's set-up
- * calls, whose own rate is not what the test is about.
+ * calls, whose own rate is not what the test is about. (`| T` because the SDK's methods are typed any: T is then any
+ * instead of unknown.)
  */
 export async function withinLimit<T>(call: () => Promise<T> | T, attempts = 40): Promise<T> {
   for (let i = 1; ; i++) {
@@ -334,7 +333,7 @@ export type Outcome<T> =
 /**
  * The SDK raises errors with a `code` and the server's RequestId for an answered request, with `httpCode` for a
  * status other than 200, and with neither when the connection failed (refused, reset by a killed server): only the
- * first two tell what the server did.
+ * first two tell what the server did. `p` may be the SDK's any-typed promise, as in withinLimit.
  */
 export async function outcome<T>(p: Promise<T> | T): Promise<Outcome<T>> {
   try {
@@ -344,7 +343,7 @@ export async function outcome<T>(p: Promise<T> | T): Promise<Outcome<T>> {
     if (err.code && err.requestId) {
       return { kind: 'error', code: err.code, message: err.message ?? '', requestId: err.requestId };
     }
-    // A status other than 200 (Fastify's 503 while closing) is an answer too: the request was not handled.
+    // A status other than 200 is an answer too, given before any action ran (a 503 from a closing server, say).
     if (err.httpCode) return { kind: 'error', code: `HTTP ${err.httpCode}`, message: err.message ?? '', requestId: '' };
     return { kind: 'no-answer', message: err.message ?? String(e) };
   }
