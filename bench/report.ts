@@ -82,6 +82,22 @@ function table(header: string[], rows: string[][], rightAligned: Set<number>): s
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** Above this share of the cores taken by other processes during a row, the row was measured on a shared machine. */
+const SHARED = 0.1;
+
+/** Load average counts this run's own processes; what the others used during the rows says whether it was shared. */
+function sharing(rows: LoadRow[]): string {
+  if (rows.length === 0) return '';
+  const shares = rows.map((row) => row.othersCpuShare);
+  const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
+  const max = Math.max(...shares);
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  return (
+    `other processes used ${pct(mean)} of the cores on average during the rows, ${pct(max)} at most` +
+    (max > SHARED ? `: the machine was shared, and rows with a high 'others' read low` : ': the machine was quiet')
+  );
+}
+
 export function formatReport(r: Report): string {
   const m = r.machine;
   const out = [
@@ -89,8 +105,8 @@ export function formatReport(r: Report): string {
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GiB, Linux ${m.kernel}, Node ${m.node}`,
     `generator: ${r.generator}`,
     `load average (1, 5, 15 min): ${m.loadavgStart.join(', ')} at the start` +
-      (m.loadavgEnd ? `, ${m.loadavgEnd.join(', ')} at the end` : '') +
-      (Math.max(...m.loadavgStart, ...(m.loadavgEnd ?? [])) > 1 ? '  (the machine was shared: load > 1)' : ''),
+      (m.loadavgEnd ? `, ${m.loadavgEnd.join(', ')} at the end (this run alone keeps it near 2-3)` : ''),
+    sharing(r.rows),
     '',
     table(
       [

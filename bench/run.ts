@@ -90,9 +90,16 @@ async function main(): Promise<void> {
     await b.stopAll();
     rmSync(b.work, { recursive: true, force: true });
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => void cleanup().then(() => process.exit(130)));
-  }
+  // The servers are separate processes and outlive this one: every way out goes through cleanup.
+  const abort = (code: number) => () => void cleanup().finally(() => process.exit(code));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, abort(130));
+  // A closed pipe (`npm run bench | head`) is EPIPE on the next write, not a signal.
+  process.stdout.once('error', abort(1));
+  process.stderr.once('error', abort(1));
+  process.once('uncaughtException', (e) => {
+    process.stderr.write(`bench: ${e.stack ?? e}\n`);
+    abort(1)();
+  });
   try {
     // A group runs when any of its scenarios is selected: `--only submit-parse` needs the main store.
     const groups = ['baseline', 'describe', 'submit', 'create', 'keygen', 'burst'];

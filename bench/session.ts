@@ -42,6 +42,7 @@ export interface RowSpec {
   requests: () => PresignedRequest[];
   /** the target is a tcssl server, whose peak counts against the memory target */
   tcssl?: boolean;
+  /** false: no warm-up, the measured run starts from an idle server (the online RSA row) */
   warmup?: boolean;
   /** corrects the generator's result before it is recorded */
   adjust?: (r: LoadResult) => LoadResult;
@@ -117,7 +118,8 @@ export class Session {
 
   /**
    * Starts watching the CPU; the returned function gives the share of the machine's cores that processes other than
-   * this run's (the servers in `pids`, this harness, its load generators) used meanwhile: the test was shared.
+   * this run's (the servers in `pids`, this harness, its load generators) used meanwhile. Above a few percent, the
+   * row was measured on a shared machine.
    */
   cpuWatch(pids: number[]): () => number {
     const server = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
