@@ -11,6 +11,7 @@ import { MemoryRateLimiter } from '../../src/gateway/rate-limit.js';
 import { buildServer } from '../../src/gateway/server.js';
 import { signV1 } from '../../src/gateway/signature-v1.js';
 import { sha256Hex, signTc3 } from '../../src/gateway/signature-v3.js';
+import { injectHeaders } from '../support/sign.js';
 import { ALL_FORMS, sdkClient, sdkErrorCode, startWorld, type World } from '../support/world.js';
 
 interface RawResponse {
@@ -308,29 +309,14 @@ describe('gateway end to end', () => {
     const res = await later.inject({
       method: 'POST',
       url: '/',
-      headers: (() => {
-        const timestamp = Math.floor((Date.now() + 3600_000) / 1000);
-        const { authorization } = signTc3({
-          secretId: temp.SecretId,
-          secretKey: temp.SecretKey,
-          service: 'ssl',
-          host: 'localhost:80',
-          method: 'POST',
-          rawQuery: '',
-          contentType: 'application/json',
-          payload: '{}',
-          timestamp,
-        });
-        return {
-          host: 'localhost:80',
-          authorization,
-          'content-type': 'application/json',
-          'x-tc-action': 'DescribeCertificates',
-          'x-tc-version': '2019-12-05',
-          'x-tc-timestamp': String(timestamp),
-          'x-tc-token': temp.Token!,
-        };
-      })(),
+      headers: injectHeaders({
+        secretId: temp.SecretId,
+        secretKey: temp.SecretKey,
+        action: 'DescribeCertificates',
+        payload: '{}',
+        token: temp.Token,
+        at: Date.now() + 3600_000,
+      }),
       payload: '{}',
     });
     assert.equal(JSON.parse(res.body).Response.Error.Code, 'AuthFailure.TokenFailure');
@@ -488,28 +474,12 @@ describe('gateway limits and faults', () => {
       const res = await app.inject({
         method: 'POST',
         url: '/',
-        headers: (() => {
-          const timestamp = Math.floor(Date.now() / 1000);
-          const { authorization } = signTc3({
-            secretId: key.secretId,
-            secretKey: key.secretKey,
-            service: 'ssl',
-            host: 'localhost:80',
-            method: 'POST',
-            rawQuery: '',
-            contentType: 'application/json',
-            payload: '{}',
-            timestamp,
-          });
-          return {
-            host: 'localhost:80',
-            authorization,
-            'content-type': 'application/json',
-            'x-tc-action': 'DescribeCertificates',
-            'x-tc-version': '2019-12-05',
-            'x-tc-timestamp': String(timestamp),
-          };
-        })(),
+        headers: injectHeaders({
+          secretId: key.secretId,
+          secretKey: key.secretKey,
+          action: 'DescribeCertificates',
+          payload: '{}',
+        }),
         payload: '{}',
       });
       assert.equal(res.statusCode, 200);

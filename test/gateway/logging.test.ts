@@ -7,30 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.js';
 import { MemoryRateLimiter } from '../../src/gateway/rate-limit.js';
 import { buildServer } from '../../src/gateway/server.js';
-import { signTc3 } from '../../src/gateway/signature-v3.js';
+import { injectHeaders } from '../support/sign.js';
 import { startWorld, type World } from '../support/world.js';
 
 function signed(secretId: string, secretKey: string, action: string, payload: string) {
-  const timestamp = Math.floor(Date.now() / 1000);
-  const { authorization } = signTc3({
-    secretId,
-    secretKey,
-    service: 'ssl',
-    host: 'localhost:80',
-    method: 'POST',
-    rawQuery: '',
-    contentType: 'application/json',
-    payload,
-    timestamp,
-  });
-  return {
-    host: 'localhost:80',
-    authorization,
-    'content-type': 'application/json',
-    'x-tc-action': action,
-    'x-tc-version': '2019-12-05',
-    'x-tc-timestamp': String(timestamp),
-  };
+  return injectHeaders({ secretId, secretKey, action, payload });
 }
 
 describe('request logging', () => {
