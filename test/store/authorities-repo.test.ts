@@ -6,13 +6,17 @@ import { after, describe, test } from 'node:test';
 import type { AuthorityRecord, AuthorityStore } from '../../src/pki/ca.js';
 import { authorityStore, CA_INITIALIZED_KEY } from '../../src/store/authorities-repo.js';
 import { openStore, type Store } from '../../src/store/db.js';
+import { testDatabase } from '../support/world.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tcssl-authorities-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 
+/** SQLite by default; a fresh PostgreSQL database when TCSSL_TEST_DB is set (CI's second pass). */
 async function withStore(fn: (store: Store, repo: AuthorityStore) => Promise<void>): Promise<void> {
-  const store = await openStore({ url: '', dataDir: join(root, `d${dirs++}`) });
+  const database = await testDatabase();
+  const store = await openStore({ url: database.url, dataDir: join(root, `d${dirs++}`) });
+  after(() => database.drop());
   try {
     // Typed as pki's AuthorityStore: the repo's own types must stay structurally the same.
     await fn(store, authorityStore(store));

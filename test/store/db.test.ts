@@ -253,3 +253,51 @@ await store.close();
     }
   });
 });
+
+describe('openStore on PostgreSQL', {
+  skip: process.env.TCSSL_TEST_DB ? false : 'runs in CI’s PostgreSQL pass (TCSSL_TEST_DB)',
+}, () => {
+  test('migrations are idempotent, a transaction commits or rolls back whole, and bigint columns read as numbers', async () => {
+    const { testDatabase } = await import('../support/world.js');
+    const database = await testDatabase();
+    try {
+      const first = await openStore({ url: database.url, dataDir: freshDir() });
+      await first.close();
+      const store = await openStore({ url: database.url, dataDir: freshDir() });
+      try {
+        assert.equal(store.dialect, 'postgres');
+        await store.tx(async (db) => {
+          await db.insertInto('meta').values({ key: 'kept', value: '1' }).execute();
+        });
+        await assert.rejects(
+          store.tx(async (db) => {
+            await db.insertInto('meta').values({ key: 'dropped', value: '1' }).execute();
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        const keys = (await store.db.selectFrom('meta').select('key').execute()).map((r) => r.key);
+        assert.ok(keys.includes('kept'));
+        assert.ok(!keys.includes('dropped'));
+        await store.db
+          .insertInto('accounts')
+          .values({
+            uin: '100000000001',
+            app_id: 1250000001,
+            name: 'a',
+            real_name_verified: 1,
+            free_quota: 1,
+            created_at: 1_700_000_000_000,
+          })
+          .execute();
+        const row = await store.db.selectFrom('accounts').selectAll().executeTakeFirstOrThrow();
+        assert.equal(typeof row.created_at, 'number');
+        assert.equal(row.created_at, 1_700_000_000_000);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});
