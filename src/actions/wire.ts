@@ -15,15 +15,9 @@ function toBool(v: unknown): unknown {
   return v;
 }
 
-/**
- * Bounded string; every wire string has a length cap so no field can carry megabytes, and no NUL character
- * (no parameter needs one, and PostgreSQL cannot store it: it would surface as an internal error).
- */
+/** Bounded string; every wire string has a length cap so no field can carry megabytes. */
 export function str(max = 1024) {
-  return z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+  return z.string().max(max, `must be at most ${max} characters`);
 }
 
 export function int() {

@@ -59,8 +59,27 @@ export function issueToWireError(issue: Issue, raw: unknown): WireError {
   );
 }
 
+/** The path of the first string holding a NUL character: no parameter needs one, and PostgreSQL cannot store it. */
+function nulPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const found = nulPath(v, path ? `${path}.${k}` : k);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** Parses raw parameters with the action's schema, or throws the WireError for the most telling issue. */
 export function parseParams<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.output<S> {
+  const nul = nulPath(raw, '');
+  if (nul !== undefined) {
+    throw new WireError(
+      'InvalidParameterValue',
+      `The value of \`${nul}\` must not contain NUL characters.`,
+      `参数 \`${nul}\` 的取值不能包含 NUL 字符。`,
+    );
+  }
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
   const issues = [...r.error.issues].sort((a, b) => rank(a, raw) - rank(b, raw));
