@@ -15,9 +15,9 @@ import { checkDomainSet, normalizeDomain } from './domains.js';
 import type { Change, OrdersCore } from './orders.js';
 import { findProduct, freeProduct, type Product } from './products.js';
 import { Status, WAITING_FOR_INFORMATION } from './status.js';
+import { checkKeyPassword, type VerifyType } from './submit-rules.js';
 
-export const VERIFY_TYPES = ['DNS_AUTO', 'DNS', 'FILE'] as const;
-export type VerifyType = (typeof VERIFY_TYPES)[number];
+export { checkKeyPassword, VERIFY_TYPES, type VerifyType } from './submit-rules.js';
 
 export interface SubmitInput {
   certificateId: string;
@@ -39,19 +39,6 @@ export interface KeySource {
 export interface SubmitDeps {
   box: SecretBox;
   keys: KeySource;
-}
-
-/**
- * PFX and JKS exports are locked with KeyPassword; keytool refuses store passwords under 6 characters, and
- * printable ASCII keeps the password typeable on every server's command line.
- */
-const KEY_PASSWORD = /^[\x21-\x7e]{6,64}$/;
-
-/** KeyPassword (Submit) and CsrKeyPassword (Apply) lock the PFX and JKS exports. */
-export function checkKeyPassword(password: string | undefined, field = 'KeyPassword'): void {
-  if (password !== undefined && password !== '' && !KEY_PASSWORD.test(password)) {
-    throw new DomainError('InvalidParam', `${field} must be 6 to 64 printable ASCII characters without spaces`, field);
-  }
 }
 
 export function productOfRow(row: CertificateRow): Product {
