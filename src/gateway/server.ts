@@ -11,6 +11,7 @@ import { DomainError } from '../errors.js';
 import { evaluate } from '../iam/policy.js';
 import type { PkiResponder } from '../pki/responder.js';
 import { authenticate } from './authenticate.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { decodeRequest, header, type RawRequest } from './decode.js';
 import { errorBody, type Language, successBody, toWireFailure, WireError } from './envelope.js';
 import { type Health, type HealthChecks, registerHealthRoutes } from './health.js';
@@ -228,6 +229,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.route({ method: ['GET', 'POST'], url: '/', handler: handleApi });
   if (deps.pki) registerPkiRoutes(app, deps.pki);
+  registerConsoleRoutes(app);
   app.decorate('health', registerHealthRoutes(app, deps.health ?? { store: () => deps.services.orders.store.ping() }));
   deps.metrics?.registerMetricsRoute(app);
   // Other methods on / still get the envelope, not Fastify's 404.
