@@ -1,7 +1,7 @@
-// Versioned schema migrations, run at start by every process that opens the store. Portable SQL only:
-// the same steps build the SQLite and the PostgreSQL schema.
+// Versioned schema migrations, run at start by every process that opens the store. Portable SQL where it can be:
+// the same steps build the SQLite and the PostgreSQL schema, except triggers, written once for each.
 
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
 
 // Kysely's migrator needs Kysely<any>: a migration runs before the typed schema exists.
 // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -203,6 +203,89 @@ migrations['0002_issuance'] = {
       .execute();
   },
 };
+
+migrations['0003_certificate_counts'] = {
+  async up(db: AnyDb) {
+    // DescribeCertificates' TotalCount without counting every row of the account: certificates per owner, project
+    // and status, kept exact by triggers, so that every writer (the server, the CLI, bench/fill.ts with
+    // better-sqlite3 directly, an older node during a rolling upgrade) keeps it exact. A key whose count falls to 0
+    // keeps its row: every change is then one upsert with no delete step, and there are at most 16 keys (statuses)
+    // per owner and project.
+    await db.schema
+      .createTable('certificate_counts')
+      .addColumn('owner_uin', 'text', (c) => c.notNull())
+      .addColumn('project_id', 'bigint', (c) => c.notNull())
+      .addColumn('status', 'integer', (c) => c.notNull())
+      .addColumn('count', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('certificate_counts_pk', ['owner_uin', 'project_id', 'status'])
+      .execute();
+    // The triggers come before the backfill: on PostgreSQL CREATE TRIGGER locks certificates against writes until
+    // this migration commits, so no row can slip in between the two; on SQLite the migration holds the write lock.
+    if (isPostgres(db)) await createPostgresTriggers(db);
+    else await createSqliteTriggers(db);
+    await db
+      .insertInto('certificate_counts')
+      .columns(['owner_uin', 'project_id', 'status', 'count'])
+      .expression((eb) =>
+        eb
+          .selectFrom('certificates')
+          .select(['owner_uin', 'project_id', 'status', eb.fn.countAll().as('count')])
+          .groupBy(['owner_uin', 'project_id', 'status']),
+      )
+      .execute();
+  },
+};
+
+/** Kysely hands a migration only the database; its adapter tells the dialect where the SQL differs (triggers). */
+function isPostgres(db: AnyDb): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+async function createSqliteTriggers(db: AnyDb): Promise<void> {
+  const add = (row: 'new' | 'old', delta: 1 | -1) =>
+    sql.raw(`insert into certificate_counts (owner_uin, project_id, status, count)
+      values (${row}.owner_uin, ${row}.project_id, ${row}.status, ${delta})
+      on conflict (owner_uin, project_id, status) do update set count = certificate_counts.count + excluded.count;`);
+  await sql`create trigger certificate_counts_insert after insert on certificates
+    begin ${add('new', 1)} end`.execute(db);
+  await sql`create trigger certificate_counts_delete after delete on certificates
+    begin ${add('old', -1)} end`.execute(db);
+  await sql`create trigger certificate_counts_update after update of owner_uin, project_id, status on certificates
+    when old.owner_uin <> new.owner_uin or old.project_id <> new.project_id or old.status <> new.status
+    begin ${add('old', -1)} ${add('new', 1)} end`.execute(db);
+}
+
+async function createPostgresTriggers(db: AnyDb): Promise<void> {
+  await sql`create function certificate_counts_add(owner text, project bigint, code integer, delta integer)
+    returns void language sql as $$
+      insert into certificate_counts (owner_uin, project_id, status, count) values (owner, project, code, delta)
+      on conflict (owner_uin, project_id, status) do update set count = certificate_counts.count + excluded.count
+    $$`.execute(db);
+  // A move takes two count rows. Two moves crossing each other (A to B and B to A) in concurrent transactions would
+  // each hold one and wait for the other, so the lower key is always taken first: they wait in line instead.
+  await sql`create function certificate_counts_track() returns trigger language plpgsql as $$
+    begin
+      if tg_op = 'INSERT' then
+        perform certificate_counts_add(new.owner_uin, new.project_id, new.status, 1);
+      elsif tg_op = 'DELETE' then
+        perform certificate_counts_add(old.owner_uin, old.project_id, old.status, -1);
+      elsif (old.owner_uin, old.project_id, old.status) < (new.owner_uin, new.project_id, new.status) then
+        perform certificate_counts_add(old.owner_uin, old.project_id, old.status, -1);
+        perform certificate_counts_add(new.owner_uin, new.project_id, new.status, 1);
+      else
+        perform certificate_counts_add(new.owner_uin, new.project_id, new.status, 1);
+        perform certificate_counts_add(old.owner_uin, old.project_id, old.status, -1);
+      end if;
+      return null;
+    end
+  $$`.execute(db);
+  await sql`create trigger certificate_counts_insert_delete after insert or delete on certificates
+    for each row execute function certificate_counts_track()`.execute(db);
+  await sql`create trigger certificate_counts_update after update of owner_uin, project_id, status on certificates
+    for each row
+    when (old.owner_uin <> new.owner_uin or old.project_id <> new.project_id or old.status <> new.status)
+    execute function certificate_counts_track()`.execute(db);
+}
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {

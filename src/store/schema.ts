@@ -107,6 +107,18 @@ export interface CertificateTable {
   updated_at: number;
 }
 
+/**
+ * Certificates per owner, project and status, kept exact by triggers on certificates (migration 0003), so that
+ * DescribeCertificates' TotalCount is a sum of a few rows. Read-only for the application; a key whose count fell
+ * to 0 keeps its row.
+ */
+export interface CertificateCountTable {
+  owner_uin: string;
+  project_id: number;
+  status: number;
+  count: number;
+}
+
 export interface OperateLogTable {
   log_id: string;
   certificate_id: string;
@@ -168,6 +180,7 @@ export interface Database {
   projects: ProjectTable;
   policies: PolicyTable;
   certificates: CertificateTable;
+  certificate_counts: CertificateCountTable;
   operate_logs: OperateLogTable;
   authorities: AuthorityTable;
   dcv_checks: DcvCheckTable;
