@@ -8,29 +8,15 @@ import * as certs from '../store/certificates-repo.js';
 import type { CertificateRow } from '../store/schema.js';
 import { missingForLevel, type OrderInfo } from './contacts.js';
 import type { Change, OrdersCore } from './orders.js';
-import { Status, type StatusCode, WAITING_FOR_INFORMATION } from './status.js';
+import {
+  CANCELLABLE_STATUSES as CANCELLABLE,
+  DELETABLE_STATUSES as DELETABLE,
+  Status,
+  type StatusCode,
+  WAITING_FOR_INFORMATION,
+} from './status.js';
 import { productOfRow, type VerifyType } from './submit.js';
 import { createChallenges } from './validation.js';
-
-/** Orders that can still be cancelled: nothing has been issued yet. */
-const CANCELLABLE: readonly StatusCode[] = [
-  Status.PaidInfoPending,
-  Status.FreeInfoPending,
-  Status.Reviewing,
-  Status.DnsAdded,
-  Status.ReviewFailed,
-  Status.ConfirmationLetterPending,
-];
-
-/** Certificates that may be deleted: finished one way or another, or never started (free, unsubmitted). */
-const DELETABLE: readonly StatusCode[] = [
-  Status.ReviewFailed,
-  Status.Expired,
-  Status.Cancelled,
-  Status.Revoked,
-  Status.FreeInfoPending,
-  Status.Refunded,
-];
 
 type ChangeCtx = Omit<Change, 'caller' | 'action'>;
 

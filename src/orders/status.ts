@@ -49,3 +49,26 @@ export function isStatusCode(n: number): n is StatusCode {
 
 /** Orders that still wait for the customer's information. */
 export const WAITING_FOR_INFORMATION: ReadonlySet<number> = new Set([Status.PaidInfoPending, Status.FreeInfoPending]);
+
+/** Orders that CancelCertificateOrder accepts: nothing has been issued yet. */
+export const CANCELLABLE_STATUSES: readonly StatusCode[] = [
+  Status.PaidInfoPending,
+  Status.FreeInfoPending,
+  Status.Reviewing,
+  Status.DnsAdded,
+  Status.ReviewFailed,
+  Status.ConfirmationLetterPending,
+];
+
+/**
+ * Certificates that DeleteCertificate accepts (uploaded ones aside): finished one way or another, or never started
+ * (free, unsubmitted).
+ */
+export const DELETABLE_STATUSES: readonly StatusCode[] = [
+  Status.ReviewFailed,
+  Status.Expired,
+  Status.Cancelled,
+  Status.Revoked,
+  Status.FreeInfoPending,
+  Status.Refunded,
+];

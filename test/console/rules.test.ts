@@ -51,7 +51,10 @@ const NAMES = [
   '\u200d.example',
 ];
 
-const hostish = fc.stringMatching(/^[a-zA-Z0-9.:%*\-üß例子。\u200d[\]]{0,24}$/);
+/** Names built from the characters where the primitives could differ (the joiner U+200D among them). */
+const hostish = fc
+  .array(fc.constantFrom(...'abz09.:%*-üß例子。[]'.split(''), '\u200d'), { maxLength: 24 })
+  .map((chars) => chars.join(''));
 
 describe('console rule primitives', () => {
   test("isIP agrees with node's net.isIP", () => {
@@ -65,7 +68,7 @@ describe('console rule primitives', () => {
   });
 
   test("domainToASCII agrees with node's url.domainToASCII on non-ASCII names", () => {
-    for (const s of NAMES.filter((n) => /[^\x00-\x7f]/.test(n))) {
+    for (const s of NAMES.filter((n) => [...n].some((c) => c.charCodeAt(0) > 0x7f))) {
       assert.equal(browserIdn.domainToASCII(s), domainToASCII(s), s);
     }
   });
