@@ -54,6 +54,29 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/**
+ * True when the filter narrows by owner, projects and statuses only (the console's and the SDKs' usual listing),
+ * which certificate_counts answers without counting the account's rows (75 ms at 1,000,000 on SQLite). Any other
+ * field that is set, including one added later, falls back to COUNT(*); '' and [] set nothing, as in list.
+ */
+function countsAnswer(f: CertificateFilter): boolean {
+  const { ownerUin, projects, excludeProjects, statuses, sort, ...others } = f;
+  return Object.values(others).every((v) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0));
+}
+
+/** The number of certificates matching list's owner, project and status conditions, from certificate_counts. */
+async function sumCounts(db: Db, f: CertificateFilter): Promise<number> {
+  let q = db
+    .selectFrom('certificate_counts')
+    .select((eb) => eb.fn.sum<number | string | null>('count').as('n'))
+    .where('owner_uin', '=', f.ownerUin);
+  if (f.projects !== null) q = q.where('project_id', 'in', f.projects);
+  if (f.excludeProjects.length > 0) q = q.where('project_id', 'not in', f.excludeProjects);
+  if (f.statuses && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
+  // SUM is NULL over no rows, and PostgreSQL returns it as numeric, which pg reads as a string.
+  return Number((await q.executeTakeFirstOrThrow()).n ?? 0);
+}
+
 export function certificateReader(db: Db): CertificateReader {
   return {
     async find(ownerUin, certificateId) {
@@ -90,13 +113,15 @@ export function certificateReader(db: Db): CertificateReader {
         const key = f.searchKey;
         q = q.where((eb) => eb.or([contains('certificate_id', key), contains('alias', key), contains('domain', key)]));
       }
-      const countRow = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const total = countsAnswer(f)
+        ? await sumCounts(db, f)
+        : Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       let page = q.selectAll();
       page = f.sort
         ? page.orderBy('cert_end', f.sort === 'ASC' ? 'asc' : 'desc').orderBy('certificate_id')
         : page.orderBy('created_at', 'desc').orderBy('certificate_id', 'desc');
       const rows = await page.limit(limit).offset(offset).execute();
-      return { total: Number(countRow.n), rows };
+      return { total, rows };
     },
 
     async logs(ownerUin, opts) {
