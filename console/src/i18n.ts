@@ -47,7 +47,7 @@ const en = {
   colCreated: 'Created',
   colActions: 'Actions',
   noCertificates: 'No certificates match.',
-  total: '{n} certificates',
+  total: 'Total: {n}',
   page: 'Page {page} of {pages}',
   previous: 'Previous',
   next: 'Next',

@@ -29,8 +29,11 @@ export function Certificates() {
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [page, setPage] = useState(0);
-  const [data, setData] = useState<{ total: number; rows: ApiResponse[] } | null>(null);
+  const [data, setData] = useState<{ key: string; total: number; rows: ApiResponse[] } | null>(null);
   const [error, setError] = useState('');
+  // Busy from the render that changes the page or filters until their rows arrive (not from the effect, a frame late).
+  const key = JSON.stringify([filters, page]);
+  const loading = !error && data?.key !== key;
 
   useEffect(() => {
     let live = true;
@@ -53,8 +56,9 @@ export function Certificates() {
       return { total: matching.length, rows: matching.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE) };
     };
     setError('');
+    const requested = JSON.stringify([filters, page]);
     load()
-      .then((d) => live && setData(d))
+      .then((d) => live && setData({ ...d, key: requested }))
       .catch((e) => live && setError(messageOf(e)));
     return () => {
       live = false;
@@ -134,13 +138,13 @@ export function Certificates() {
       {!data && !error ? <p aria-busy="true">{t('loading')}</p> : null}
       {data ? (
         <>
-          <p class="muted" aria-live="polite">
+          <p class="muted" aria-live="polite" id="total">
             {t('total', { n: data.total })}
           </p>
           {data.rows.length === 0 ? (
             <p>{t('noCertificates')}</p>
           ) : (
-            <table class="list">
+            <table class="list" aria-busy={loading}>
               <caption class="visually-hidden">{t('listTitle')}</caption>
               <thead>
                 <tr>
