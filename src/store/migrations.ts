@@ -210,7 +210,8 @@ migrations['0003_certificate_counts'] = {
     // and status, kept exact by triggers, so that every writer (the server, the CLI, bench/fill.ts with
     // better-sqlite3 directly, an older node during a rolling upgrade) keeps it exact. A key whose count falls to 0
     // keeps its row: every change is then one upsert with no delete step, and there are at most 16 keys (statuses)
-    // per owner and project.
+    // per owner and project. Two writes bypass row triggers and so must not be used on certificates: TRUNCATE
+    // (PostgreSQL), and INSERT OR REPLACE over an existing id (SQLite fires no delete trigger for the replaced row).
     await db.schema
       .createTable('certificate_counts')
       .addColumn('owner_uin', 'text', (c) => c.notNull())
@@ -286,6 +287,38 @@ async function createPostgresTriggers(db: AnyDb): Promise<void> {
     when (old.owner_uin <> new.owner_uin or old.project_id <> new.project_id or old.status <> new.status)
     execute function certificate_counts_track()`.execute(db);
 }
+
+migrations['0004_iam_version'] = {
+  async up(db: AnyDb) {
+    // The gateway keeps resolved API keys in memory and checks, on every request, that this counter has not moved
+    // (iam/iam.ts). Triggers raise it on any write to the rows a resolved key is made of, whoever writes (the server,
+    // the CLI in another process, another node, an operator with a SQL shell), so a key disabled anywhere stops at
+    // its next request everywhere.
+    await db.insertInto('meta').values({ key: 'iam_version', value: '0' }).execute();
+    const tables = ['accounts', 'sub_users', 'api_keys', 'policies'];
+    if (isPostgres(db)) {
+      await sql`create function iam_version_bump() returns trigger language plpgsql as $$
+        begin
+          update meta set value = (value::bigint + 1)::text where key = 'iam_version';
+          return null;
+        end
+      $$`.execute(db);
+      for (const t of tables) {
+        await sql`create trigger ${sql.raw(`${t}_iam_version`)} after insert or update or delete on ${sql.table(t)}
+          for each statement execute function iam_version_bump()`.execute(db);
+      }
+      return;
+    }
+    for (const t of tables) {
+      for (const op of ['insert', 'update', 'delete']) {
+        await sql`create trigger ${sql.raw(`${t}_iam_version_${op}`)} after ${sql.raw(op)} on ${sql.table(t)}
+          begin update meta set value = cast(cast(value as integer) + 1 as text) where key = 'iam_version'; end`.execute(
+          db,
+        );
+      }
+    }
+  },
+};
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
