@@ -18,7 +18,7 @@ import type { ActionDefinition } from './define-action.js';
 import { ACTIONS } from './index.js';
 import { tag } from './wire.js';
 
-/** The version gateway/server.ts serves (API_VERSION); not imported, so the reference does not load Fastify. */
+/** The version the gateway serves (API_VERSION in gateway/pipeline.ts); not imported, so the reference does not load Fastify. */
 const API_VERSION = '2019-12-05';
 const DEFAULTS = configSchema.parse({});
 

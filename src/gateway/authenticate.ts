@@ -95,6 +95,7 @@ export async function authenticate(d: DecodedRequest, raw: RawRequest, deps: Aut
       timestamp: d.timestamp,
       secretKey: key.secretKey,
       keyCache: deps.keyCache,
+      keyOwner: key,
     });
     if (!ok) throw SIGNATURE_FAILURE();
     return key.caller;

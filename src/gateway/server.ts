@@ -2,27 +2,26 @@
 // The per-request steps run in one place (handleApi) around the action's own handler. Never listens itself.
 
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Services } from '../actions/context.js';
 import type { ActionDefinition } from '../actions/define-action.js';
 import { ACTIONS } from '../actions/index.js';
 import type { Config } from '../config.js';
-import { DomainError } from '../errors.js';
-import { evaluate } from '../iam/policy.js';
 import type { PkiResponder } from '../pki/responder.js';
-import { authenticate } from './authenticate.js';
+import { createApiFastPath } from './api-fast-path.js';
 import { registerConsoleRoutes } from './console-routes.js';
-import { decodeRequest, header, type RawRequest } from './decode.js';
-import { errorBody, type Language, successBody, toWireFailure, WireError } from './envelope.js';
+import { header } from './decode.js';
+import { errorBody, type Language, toWireFailure } from './envelope.js';
 import { type Health, type HealthChecks, registerHealthRoutes } from './health.js';
 import type { Metrics } from './metrics.js';
 import { createOverloadGuard } from './overload.js';
-import { parseParams } from './params.js';
+import { createApiPipeline, languageOf } from './pipeline.js';
 import { registerPkiRoutes } from './pki-routes.js';
 import type { RateLimiter } from './rate-limit.js';
 import { Tc3KeyCache } from './signature-v3.js';
 
-export const API_VERSION = '2019-12-05';
+export { API_VERSION } from './pipeline.js';
 
 export interface ServerDeps {
   config: Config;
@@ -62,16 +61,27 @@ function send(reply: FastifyReply, req: FastifyRequest, body: string, status = 2
 }
 
 function languageOfRequest(req: FastifyRequest): Language {
-  if (header(req.headers, 'x-tc-language') === 'en-US') return 'en-US';
-  return /(?:^|[?&])Language=en-US(?:&|$)/.test(req.raw.url ?? '') ? 'en-US' : 'zh-CN';
+  return languageOf(req.headers, req.raw.url ?? '');
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { config } = deps;
   const now = deps.now ?? Date.now;
   const actions = deps.actions ?? ACTIONS;
-  const keyCache = new Tc3KeyCache();
+  // Set once the app is built; API requests on a real socket take it before Fastify sees them.
+  let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const app = Fastify({
+    serverFactory: (fastifyHandler) => {
+      // Node's 16 KB header limit would cut a long GET query off with a bare 431 before maxQueryBytes (32 KB) can
+      // answer RequestSizeLimitExceeded in the envelope; leave room for the query plus ordinary headers.
+      const server = createHttpServer({ maxHeaderSize: config.limits.maxQueryBytes + 16 * 1024 }, (req, res) => {
+        if (!fastPath?.(req, res)) fastifyHandler(req, res);
+      });
+      // Refuse slow or stuck uploads instead of holding a socket for ever; Fastify's keep-alive default.
+      server.requestTimeout = 30_000;
+      server.keepAliveTimeout = 72_000;
+      return server;
+    },
     logger:
       config.logLevel === 'silent'
         ? false
@@ -80,11 +90,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // One line per request, written in onResponse with the action and the code; Fastify's own two are off.
     logController: new LogController({ requestIdLogLabel: 'RequestId', disableRequestLogging: true }),
     bodyLimit: config.limits.maxBodyBytes,
-    // Node's 16 KB header limit would cut a long GET query off with a bare 431 before maxQueryBytes (32 KB) can
-    // answer RequestSizeLimitExceeded in the envelope; leave room for the query plus ordinary headers.
-    http: { maxHeaderSize: config.limits.maxQueryBytes + 16 * 1024 },
-    // Refuse slow or stuck uploads instead of holding a socket for ever.
-    requestTimeout: 30_000,
     return503OnClosing: false,
     // Broken HTTP framing never reaches a handler; answer it with an envelope body anyway.
     clientErrorHandler(err, socket) {
@@ -102,10 +107,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   // First of all hooks: a refused request costs nothing else.
-  createOverloadGuard({
+  const guard = createOverloadGuard({
     maxInFlight: config.limits.maxInFlight,
     onReject: () => deps.metrics?.overloadRejected(),
-  }).install(app);
+  });
+  guard.install(app);
 
   // While closing, answers carry `Connection: close`: Fastify closes only connections idle at close time, so a
   // keep-alive connection whose request was in flight would otherwise hold the process until the client lets go.
@@ -113,8 +119,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, _payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done();
   });
 
   // Every body is read raw: signatures are computed over the exact bytes, and decode.ts decides the form.
@@ -146,86 +153,47 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return send(reply, req, errorBody(req.id, 'ResourceNotFound', `No such path: the API answers on / only.`), 404);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     if (req.url === '/' || req.url.startsWith('/?')) {
       const code = req.tcCode ?? 'Success';
       deps.metrics?.observe(req.tcAction, code, reply.elapsedTime / 1000);
       req.log.info({ action: req.tcAction, code, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
     }
+    done();
   });
 
+  const pipeline = createApiPipeline({
+    config,
+    services: deps.services,
+    rateLimiter: deps.rateLimiter,
+    actions,
+    now,
+    keyCache: new Tc3KeyCache(),
+  });
+
+  // The same pipeline behind Fastify's router: what `app.inject()` reaches (tests), and HEAD.
   const handleApi = async (req: FastifyRequest, reply: FastifyReply) => {
-    const url = req.raw.url ?? '/';
-    const q = url.indexOf('?');
-    const raw: RawRequest = {
+    const out = await pipeline({
       method: req.method,
-      rawQuery: q < 0 ? '' : url.slice(q + 1),
+      url: req.raw.url ?? '/',
       headers: req.headers,
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-    };
-    let lang: Language = languageOfRequest(req);
-    let def: ActionDefinition | undefined;
-    try {
-      if (raw.rawQuery.length > config.limits.maxQueryBytes) {
-        throw new WireError(
-          'RequestSizeLimitExceeded',
-          `The query string exceeds ${config.limits.maxQueryBytes} bytes.`,
-        );
-      }
-      const decoded = decodeRequest(raw);
-      lang = decoded.language;
-      req.tcAction = decoded.action.slice(0, 64) || undefined;
-      if (!decoded.action)
-        throw new WireError('MissingParameter', 'The parameter `Action` is required.', '缺少参数 `Action`。');
-      if (!decoded.version)
-        throw new WireError('MissingParameter', 'The parameter `Version` is required.', '缺少参数 `Version`。');
-      if (decoded.version !== API_VERSION) {
-        throw new WireError(
-          'NoSuchVersion',
-          `The version ${decoded.version.slice(0, 32)} does not exist; the ssl API is version ${API_VERSION}.`,
-          `接口版本 ${decoded.version.slice(0, 32)} 不存在，ssl 接口版本为 ${API_VERSION}。`,
-        );
-      }
-      def = actions.get(decoded.action);
-      if (!def) {
-        throw new WireError(
-          'InvalidAction',
-          `The action ${decoded.action.slice(0, 64)} does not exist in ssl ${API_VERSION}.`,
-          `接口 ${decoded.action.slice(0, 64)} 不存在。`,
-        );
-      }
-      const caller = await authenticate(decoded, raw, {
-        resolveKey: (id) => deps.services.iam.resolveKey(id),
-        now,
-        clockSkewSeconds: config.limits.clockSkewSeconds,
-        keyCache,
-      });
-      if (config.rateLimit.enabled) {
-        const limit = config.rateLimit.perAction[def.name] ?? def.ratePerSecond ?? config.rateLimit.defaultPerSecond;
-        if (!(await deps.rateLimiter.take(`${caller.uin}:${def.name}`, limit))) {
-          throw new WireError(
-            'RequestLimitExceeded',
-            `More than ${limit} ${def.name} requests per second from this account.`,
-            `该账号 ${def.name} 的请求超过每秒 ${limit} 次的频率限制。`,
-          );
-        }
-      }
-      const params = parseParams(def.params, decoded.params);
-      if (evaluate(caller, def.permission) === 'deny-action') {
-        throw new DomainError('AuthError', `Your policies do not allow ${def.permission}.`);
-      }
-      const result = await def.handle(
-        { ...deps.services, caller, requestId: req.id, language: lang, log: req.log },
-        params,
-      );
-      return send(reply, req, successBody(req.id, result));
-    } catch (e) {
-      const failure = toWireFailure(e, lang, def?.errors);
-      req.tcCode = failure.code;
-      if (failure.internal) req.log.error({ err: e, action: def?.name }, 'internal error');
-      return send(reply, req, errorBody(req.id, failure.code, failure.message));
-    }
+      requestId: req.id,
+      log: req.log,
+    });
+    req.tcAction = out.action;
+    req.tcCode = out.code === 'Success' ? undefined : out.code;
+    return send(reply, req, out.body);
   };
+
+  fastPath = createApiFastPath({
+    pipeline,
+    guard,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    closing: () => closing,
+    ...(deps.metrics ? { observe: (a, c, s) => deps.metrics?.observe(a, c, s) } : {}),
+    log: app.log,
+  });
 
   app.route({ method: ['GET', 'POST'], url: '/', handler: handleApi });
   if (deps.pki) registerPkiRoutes(app, deps.pki);

@@ -141,6 +141,7 @@ export function tc3CanonicalHeaders(names: string[], headerOf: (name: string) =>
 export class Tc3KeyCache {
   readonly #maxEntries: number;
   readonly #keys = new Map<string, Buffer>();
+  #byOwner = new WeakMap<object, { secretKey: string; date: string; service: string; key: Buffer }>();
 
   constructor(maxEntries = 1024) {
     this.#maxEntries = Math.max(1, Math.floor(maxEntries));
@@ -150,7 +151,21 @@ export class Tc3KeyCache {
     return this.#keys.size;
   }
 
-  get(secretKey: string, date: string, service: string): Buffer {
+  /**
+   * `owner`, when given, is the object the secret came with (the gateway's resolved key, itself cached): its derived
+   * key is then found by identity, without hashing the triple on every request.
+   */
+  get(secretKey: string, date: string, service: string, owner?: object): Buffer {
+    if (owner) {
+      const mine = this.#byOwner.get(owner);
+      if (mine && mine.date === date && mine.service === service && mine.secretKey === secretKey) return mine.key;
+    }
+    const key = this.#get(secretKey, date, service);
+    if (owner) this.#byOwner.set(owner, { secretKey, date, service, key });
+    return key;
+  }
+
+  #get(secretKey: string, date: string, service: string): Buffer {
     const id = sha256Hex(JSON.stringify([secretKey, date, service]));
     const hit = this.#keys.get(id);
     if (hit) {
@@ -171,6 +186,7 @@ export class Tc3KeyCache {
 
   clear(): void {
     this.#keys.clear();
+    this.#byOwner = new WeakMap();
   }
 }
 
@@ -282,6 +298,8 @@ export interface Tc3VerifyInput {
   timestamp: string;
   secretKey: string;
   keyCache?: Tc3KeyCache;
+  /** the object the secret came with, for keyCache's lookup by identity */
+  keyOwner?: object;
 }
 
 /**
@@ -316,7 +334,7 @@ function verifyTc3Unsafe(i: Tc3VerifyInput): boolean {
   const unsigned = headerValue(i.headers, 'x-tc-content-sha256')?.trim() === UNSIGNED_PAYLOAD;
   const payloadHash = sha256Hex(unsigned ? UNSIGNED_PAYLOAD : i.body);
   const signingKey = i.keyCache
-    ? i.keyCache.get(i.secretKey, auth.date, auth.service)
+    ? i.keyCache.get(i.secretKey, auth.date, auth.service, i.keyOwner)
     : deriveTc3SigningKey(i.secretKey, auth.date, auth.service);
   const expected = Buffer.from(auth.signature, 'hex');
   const signedHeaders = names.join(';');
