@@ -1,6 +1,6 @@
 // Rows of identity: accounts, sub-users, API keys, projects, policies. Queries only; the rules live in iam/.
 
-import type { Db } from './db.js';
+import type { Db, Store } from './db.js';
 import type { AccountRow, ApiKeyRow, PolicyRow, ProjectRow, SubUserRow } from './schema.js';
 
 export async function insertAccount(db: Db, row: AccountRow): Promise<void> {
@@ -80,4 +80,13 @@ export async function insertPolicy(db: Db, row: PolicyRow): Promise<void> {
 
 export async function findPolicies(db: Db, subUin: string): Promise<PolicyRow[]> {
   return db.selectFrom('policies').selectAll().where('sub_uin', '=', subUin).orderBy('created_at').execute();
+}
+
+/**
+ * The IAM version: a counter in `meta` that database triggers raise on every write to accounts, sub-users, API keys
+ * and policies (migration 0004), whoever writes. Null on a store without it.
+ */
+export async function iamVersion(store: Store): Promise<string | null> {
+  const rows = await store.read<{ value: string }>("select value from meta where key = 'iam_version'", []);
+  return rows[0]?.value ?? null;
 }
