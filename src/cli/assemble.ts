@@ -17,6 +17,7 @@ import { issueLeaf } from '../pki/signer.js';
 import { authorityStore } from '../store/authorities-repo.js';
 import * as certs from '../store/certificates-repo.js';
 import { openStore, type Store } from '../store/db.js';
+import { withHotReads } from '../store/hot-reads.js';
 import { findAccount } from '../store/iam-repo.js';
 
 export interface Assembled extends Services {
@@ -108,7 +109,7 @@ export async function assemble(config: Config, opts: AssembleOptions = {}): Prom
     responder,
     iam,
     orders,
-    certificates: certs.certificateReader(store.db),
+    certificates: withHotReads(store, certs.certificateReader(store.db)),
     async close() {
       await worker?.stop();
       await keys.close();

@@ -20,6 +20,13 @@ export interface Store {
    * so a read-then-write never fails half-way on a lock upgrade when another process (the CLI) writes too.
    */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * A read of hot-path rows by SQL text (`?` placeholders), outside any transaction, without Kysely's query building.
+   * SQLite runs it synchronously on a second, read-only connection (WAL: it sees the last commit, never another
+   * request's open transaction); PostgreSQL sends it on the pool as it stands. Repositories use it for the few reads
+   * every request makes; everything else goes through `db`.
+   */
+  read<T>(sqlText: string, params: ReadonlyArray<string | number | null>): Promise<T[]>;
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -49,10 +56,16 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   native.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
   await migrate(db);
+  const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  const readStatements = cachingStatements(reader);
   return {
     db,
     dialect: 'sqlite',
     location: path,
+    async read<T>(sqlText: string, params: ReadonlyArray<string | number | null>) {
+      return readStatements.prepare(sqlText).all(...params) as T[];
+    },
     async tx(fn) {
       // Kysely's SQLite driver serialises access to the one connection, so the whole transaction runs
       // on it without interleaving with other requests of this process.
@@ -73,6 +86,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     },
     async close() {
       await db.destroy();
+      reader.close();
     },
   };
 }
@@ -121,10 +135,20 @@ async function openPostgres(url: string): Promise<Store> {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrate(db);
+  const numbered = new Map<string, string>();
   return {
     db,
     dialect: 'postgres',
     location: redactUrl(url),
+    async read<T>(sqlText: string, params: ReadonlyArray<string | number | null>) {
+      let text = numbered.get(sqlText);
+      if (text === undefined) {
+        let n = 0;
+        text = sqlText.replace(/\?/g, () => `$${++n}`);
+        numbered.set(sqlText, text);
+      }
+      return (await pool.query(text, params as unknown[])).rows as T[];
+    },
     async tx(fn) {
       // READ COMMITTED plus row locks (SELECT ... FOR UPDATE in the repositories) where a read decides a write.
       return db.transaction().execute(fn);
