@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoadResult } from './load.js';
+import type { ProfileSummary } from './profile.js';
 
 export interface LoadRow extends LoadResult {
   id: string;
@@ -15,6 +16,8 @@ export interface LoadRow extends LoadResult {
   peakRssMb: number | null;
   /** share of all cores that other processes used during this row (another test suite, say) */
   othersCpuShare: number;
+  /** the server's CPU time per answered request, µs: unlike req/s, barely moved by other load on the machine */
+  cpuUsPerRequest?: number | null;
   /** rps over the baseline's at the same connection count */
   vsBaseline: number | null;
   target: string;
@@ -47,8 +50,8 @@ export interface Report {
   options: Record<string, unknown>;
   rows: LoadRow[];
   measures: Measure[];
-  /** top self-time frames of the server's CPU profile, when --cpu-prof */
-  profile?: Array<{ frame: string; selfPercent: number }>;
+  /** the server's CPU profile, summarised, when --cpu-prof */
+  profile?: ProfileSummary;
 }
 
 export function describeMachine(): Machine {
@@ -119,6 +122,7 @@ export function formatReport(r: Report): string {
         'errors',
         'RSS MB',
         'others',
+        'CPU us',
         'x base',
         'target',
         '',
@@ -131,16 +135,18 @@ export function formatReport(r: Report): string {
         fmt(row.errors),
         fmt(row.peakRssMb),
         `${fmt(row.othersCpuShare * 100)}%`,
+        row.cpuUsPerRequest == null ? '-' : fmt(row.cpuUsPerRequest),
         row.vsBaseline === null ? '-' : `${fmt(row.vsBaseline * 100)}%`,
         row.target,
         verdict(row.pass),
       ]),
-      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
     ),
   ];
   out.push(
     "  RSS: the server process's peak during the row (VmHWM); others: share of all cores used meanwhile by processes",
-    "  outside this run; x base: req/s over the baseline's at the same connection count.",
+    "  outside this run; CPU us: the server's CPU time per request (microseconds), which other load on the machine",
+    "  barely moves; x base: req/s over the baseline's at the same connection count.",
   );
   if (r.rows.some(fewAnswers)) {
     out.push(
@@ -160,9 +166,13 @@ export function formatReport(r: Report): string {
   }
   const samples = r.rows.filter((row) => row.errorSample);
   for (const row of samples) out.push(`  first error of ${row.label} @${row.connections}: ${row.errorSample}`);
-  if (r.profile?.length) {
+  if (r.profile) {
     out.push('', 'top self-time frames of the tcssl server (CPU profile):');
-    for (const p of r.profile) out.push(`  ${p.selfPercent.toFixed(1).padStart(5)}%  ${p.frame}`);
+    for (const p of r.profile.self) out.push(`  ${p.percent.toFixed(1).padStart(5)}%  ${p.frame}`);
+    out.push('', "tcssl's own frames by total time (self and callees):");
+    for (const p of r.profile.total) out.push(`  ${p.percent.toFixed(1).padStart(5)}%  ${p.frame}`);
+    if (r.profile.file)
+      out.push('', `flame graph: load ${r.profile.file} in Chrome DevTools (Performance) or speedscope`);
   }
   const all = [...r.rows.map((x) => x.pass), ...r.measures.map((x) => x.pass)].filter((p) => p !== null);
   out.push('', `targets: ${all.filter(Boolean).length} of ${all.length} met`);

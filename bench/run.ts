@@ -65,6 +65,7 @@ const opts: SessionOptions = {
   keepStore: flags['keep-store'],
   skipFill: flags['skip-fill'],
   cpuProf: flags['cpu-prof'],
+  out: flags.out,
 };
 const threads = Number(flags.threads);
 const numbers = [opts.duration, opts.warmup, opts.fillCount, opts.rsaPoolSize, threads, ...opts.connections];

@@ -9,7 +9,7 @@ import { call } from '../src/cli/client.js';
 import { configSchema } from '../src/config.js';
 import { fillCertificates } from './fill.js';
 import type { LoadResult } from './load.js';
-import { topFrames } from './profile.js';
+import { summariseProfile } from './profile.js';
 import * as req from './requests.js';
 import { ROOT, startBaseline, type TcsslProcess, waitIdle } from './server.js';
 import { log, type Session } from './session.js';
@@ -141,7 +141,7 @@ export async function mainScenarios(b: Session): Promise<void> {
     });
   }
   await b.stop(server);
-  if (cpuProfDir) b.profile = topFrames(cpuProfDir, ROOT);
+  if (cpuProfDir) b.profile = summariseProfile(cpuProfDir, ROOT, b.opts.out);
   if (b.selected('submit-online-rsa') || b.selected('keygen')) await keygen(b);
   if (b.selected('burst')) await burst(b, dataDir, orders.burst, orders.describe);
 }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Generator, LoadResult } from './load.js';
+import type { ProfileSummary } from './profile.js';
 import type { LoadRow, Measure } from './report.js';
 import type { PresignedRequest } from './requests.js';
 import {
@@ -31,6 +32,8 @@ export interface SessionOptions {
   keepStore: boolean;
   skipFill: boolean;
   cpuProf: boolean;
+  /** the JSON report's path; the CPU profile is copied beside it */
+  out: string;
 }
 
 export interface RowSpec {
@@ -58,7 +61,7 @@ export class Session {
   keygenPerSecond: number | null = null;
   /** highest VmHWM of any tcssl process, MB */
   serverPeakMb = 0;
-  profile?: Array<{ frame: string; selfPercent: number }>;
+  profile?: ProfileSummary;
 
   constructor(
     readonly opts: SessionOptions,
@@ -110,10 +113,14 @@ export class Session {
     if (tcssl) this.trackPeak(s.target);
     resetPeak(s.target.pid);
     const cpu = this.cpuWatch([s.target.pid]);
+    const cpu0 = cpuSeconds(s.target.pid);
     const raw = await this.gen.run({ ...spec, durationS: this.opts.duration, requests: s.requests() });
+    const cpuUsPerRequest = raw.requests > 0 ? ((cpuSeconds(s.target.pid) - cpu0) * 1e6) / raw.requests : null;
     const result = s.adjust ? s.adjust(raw) : raw;
     const peak = tcssl ? this.trackPeak(s.target) : peakRssMb(s.target.pid);
-    return this.addRow(s.id, s.label, s.connections, result, peak, cpu());
+    const row = this.addRow(s.id, s.label, s.connections, result, peak, cpu());
+    row.cpuUsPerRequest = cpuUsPerRequest;
+    return row;
   }
 
   /**
