@@ -1,7 +1,7 @@
 // PKCS#10 CSRs: creating them for online orders, and parsing, checking and verifying uploaded ones (RFC 2986).
 // Knows keys and ASN.1, not orders: whether the CSR's names fit the order is the caller's rule, not this file's.
 
-import { createPrivateKey, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { DomainError, isDomainError } from '../errors.js';
 import {
   type EcCurve,
@@ -174,14 +174,35 @@ export async function createCsr(i: { key: GeneratedKey; subject: SubjectInfo; do
   return csr.toString('pem');
 }
 
+/**
+ * CSRs parsed lately, by the SHA-256 of their text. Parsing is a pure function of the text, and the same CSR comes
+ * back often (a Submit retried or repeated while the order waits, the issuance that follows it): the key import, its
+ * checks and the signature verification then run once. Results are frozen, as several callers share them.
+ */
+const parsed = new Map<string, ParsedCsr>();
+const PARSED_MAX = 256;
+
 /** Parses and checks an uploaded CSR; every refusal is DomainError('CsrInvalid', reason, 'CsrContent'). */
 export async function parseCsr(pem: string): Promise<ParsedCsr> {
+  const id =
+    typeof pem === 'string' && pem.length <= MAX_INPUT ? createHash('sha256').update(pem).digest('base64') : '';
+  const hit = id && parsed.get(id);
+  if (hit) return hit;
+  let csr: ParsedCsr;
   try {
-    return await parseCsrUnchecked(pem);
+    csr = await parseCsrUnchecked(pem);
   } catch (e) {
     if (isDomainError(e)) throw e;
     throw invalid('the CSR could not be parsed');
   }
+  Object.freeze(csr.subject);
+  Object.freeze(csr.dnsNames);
+  Object.freeze(csr);
+  if (id) {
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(id, csr);
+  }
+  return csr;
 }
 
 async function parseCsrUnchecked(pem: string): Promise<ParsedCsr> {
