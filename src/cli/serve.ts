@@ -23,6 +23,15 @@ export async function serve(
   config: Config,
   opts: { quiet?: boolean } = {},
 ): Promise<{ close(): Promise<void>; address: string }> {
+  // What only the gateway needs loads while the store opens (its waits leave the thread free to evaluate modules).
+  const gatewayModules = Promise.all([
+    import('../actions/index.js'),
+    import('../gateway/metrics.js'),
+    import('../orders/status.js'),
+    import('../store/certificates-repo.js'),
+    import('../store/stats-repo.js'),
+  ]);
+  gatewayModules.catch(() => {});
   const [{ MemoryRateLimiter, NoRateLimiter }, { buildServer }, { assemble }] = await Promise.all([
     import('../gateway/rate-limit.js'),
     import('../gateway/server.js'),
@@ -57,13 +66,7 @@ export async function serve(
       ? new MemoryRateLimiter()
       : new (await import('../gateway/rate-limit-redis.js')).RedisRateLimiter(config.rateLimit.store);
   if ('ready' in rateLimiter) await rateLimiter.ready();
-  const [{ ACTIONS }, { createMetrics }, { Status }, { countDue }, { ordersByStatus }] = await Promise.all([
-    import('../actions/index.js'),
-    import('../gateway/metrics.js'),
-    import('../orders/status.js'),
-    import('../store/certificates-repo.js'),
-    import('../store/stats-repo.js'),
-  ]);
+  const [{ ACTIONS }, { createMetrics }, { Status }, { countDue }, { ordersByStatus }] = await gatewayModules;
   const metrics = createMetrics({
     knownActions: new Set(ACTIONS.keys()),
     collectOrders: () => ordersByStatus(services.store.db),
