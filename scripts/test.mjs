@@ -23,7 +23,8 @@ for (const a of process.argv.slice(2)) {
   if (!a.startsWith('-') && !a.endsWith('.ts') && statSync(a, { throwIfNoEntry: false })?.isDirectory()) dirs.push(a);
   else args.push(a);
 }
-const files = args.some((a) => a.endsWith('.ts')) ? [] : (dirs.length ? dirs : ['test']).flatMap(find);
+// Directories and files may be mixed; with neither, every test file runs.
+const files = dirs.length ? dirs.flatMap(find) : args.some((a) => a.endsWith('.ts')) ? [] : find('test');
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...args, ...files],

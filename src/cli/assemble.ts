@@ -45,7 +45,12 @@ export function publicBaseUrl(config: Config): string {
 }
 
 export async function assemble(config: Config, opts: AssembleOptions = {}): Promise<Assembled> {
-  const store = await openStore({ url: config.db, dataDir: config.dataDir });
+  // A server's store checkpoints its WAL from a worker thread; a one-off admin command's need not start one.
+  const store = await openStore({
+    url: config.db,
+    dataDir: config.dataDir,
+    backgroundCheckpoints: opts.issuing === true,
+  });
   const box = new SecretBox(
     loadOrCreateMasterKey({ keyHex: config.masterKey || undefined, file: join(config.dataDir, 'master.key') }),
   );

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -36,6 +37,8 @@ export interface StoreOptions {
   /** '' for SQLite in dataDir, sqlite:<file>, or postgres://user:pass@host:port/db */
   url: string;
   dataDir: string;
+  /** SQLite: checkpoint the WAL from a worker thread instead of inside the commit that fills it (a server's store) */
+  backgroundCheckpoints?: boolean;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
@@ -56,6 +59,13 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   native.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
   await migrate(db);
+  let checkpointer: Checkpointer | undefined;
+  if (opts.backgroundCheckpoints) {
+    native.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(path, () => {
+      if (native.open) native.pragma('wal_autocheckpoint = 1000');
+    });
+  }
   const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   reader.pragma('busy_timeout = 5000');
   const readStatements = cachingStatements(reader);
@@ -85,6 +95,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       await sql`select 1`.execute(db);
     },
     async close() {
+      await checkpointer?.stop();
       await db.destroy();
       reader.close();
     },
