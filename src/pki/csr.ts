@@ -172,7 +172,7 @@ export async function createCsr(i: { key: GeneratedKey; subject: SubjectInfo; do
   const { rdns, names } = checkCsrSubject(i.subject, i.domains);
   let key: KeyObject;
   try {
-    key = createPrivateKey(i.key.privateKeyPem);
+    key = i.key.privateKey ?? createPrivateKey(i.key.privateKeyPem);
   } catch {
     throw new DomainError('ParseError', 'the private key could not be read');
   }
@@ -193,7 +193,8 @@ export async function createCsr(i: { key: GeneratedKey; subject: SubjectInfo; do
   const san = der.seq(...names.map((n) => der.tlv(0x82, Buffer.from(n, 'latin1'))));
   const extensions = der.seq(der.seq(der.oid('2.5.29.17'), der.tlv(0x04, san)));
   const attributes = der.tlv(0xa0, der.seq(der.oid('1.2.840.113549.1.9.14'), der.set(extensions)));
-  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  // The SPKI is the public PEM's body: base64, not another trip through OpenSSL's encoders.
+  const spki = Buffer.from(i.key.publicKeyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
   const info = der.seq(der.tlv(0x02, Buffer.of(0)), subject, spki, attributes);
   const signature = await new Promise<Buffer>((resolve, reject) => {
     sign('sha256', info, key, (err, sig) => (err ? reject(err) : resolve(sig)));

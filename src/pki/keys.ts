@@ -27,6 +27,8 @@ export interface GeneratedKey {
   /** SPKI PEM. */
   publicKeyPem: string;
   spec: ResolvedKeySpec;
+  /** the private key as generated, when it was generated here: signing with it skips reading the PEM back */
+  privateKey?: KeyObject;
 }
 
 export type SigningHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -43,19 +45,18 @@ export const RSA_MAX_BITS = 8192;
 // Node's names for the curves (OpenSSL's); 'P-256' works too, but these also match asymmetricKeyDetails.
 const NODE_CURVE: Record<EcCurve, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' };
 
-// promisify(generateKeyPair) resolves to the KeyObject overload under strict types; wrap the PEM form by hand.
-function generateKeyPairPem(
+/**
+ * A key pair as KeyObjects. Kept as objects rather than PEM from the thread pool: signing with a key read back from
+ * PEM costs most of a millisecond in OpenSSL 3's decoders, far more than exporting the PEM once from the object.
+ */
+function generateKeyPairObjects(
   ...args: ['rsa', { modulusLength: number; publicExponent: number }] | ['ec', { namedCurve: string }]
-): Promise<{ privateKey: string; publicKey: string }> {
-  const encoding = {
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  } as const;
+): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
   return new Promise((resolve, reject) => {
-    const done = (err: Error | null, publicKey: string, privateKey: string) =>
+    const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject) =>
       err ? reject(err) : resolve({ privateKey, publicKey });
-    if (args[0] === 'rsa') generateKeyPair('rsa', { ...args[1], ...encoding }, done);
-    else generateKeyPair('ec', { ...args[1], ...encoding }, done);
+    if (args[0] === 'rsa') generateKeyPair('rsa', args[1], done);
+    else generateKeyPair('ec', args[1], done);
   });
 }
 
@@ -83,9 +84,14 @@ export async function generateKey(spec: KeySpec): Promise<GeneratedKey> {
   const resolved = resolveKeySpec(spec);
   const { privateKey, publicKey } =
     resolved.algorithm === 'RSA'
-      ? await generateKeyPairPem('rsa', { modulusLength: resolved.rsaBits, publicExponent: 0x10001 })
-      : await generateKeyPairPem('ec', { namedCurve: NODE_CURVE[resolved.curve] });
-  return { privateKeyPem: privateKey, publicKeyPem: publicKey, spec: resolved };
+      ? await generateKeyPairObjects('rsa', { modulusLength: resolved.rsaBits, publicExponent: 0x10001 })
+      : await generateKeyPairObjects('ec', { namedCurve: NODE_CURVE[resolved.curve] });
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    spec: resolved,
+    privateKey,
+  };
 }
 
 /**

@@ -32,7 +32,7 @@ describe('background WAL checkpoints (SQLite)', () => {
     const deadline = Date.now() + 5000;
     let state: { busy: number; log: number; checkpointed: number };
     for (;;) {
-      state = probe.pragma('wal_checkpoint(NOOP)')[0] as typeof state;
+      state = (probe.pragma('wal_checkpoint(NOOP)') as Array<typeof state>)[0];
       if (state.log > 0 && state.checkpointed === state.log) break;
       if (Date.now() > deadline) assert.fail(`the worker did not checkpoint: ${JSON.stringify(state)}`);
       await new Promise((r) => setTimeout(r, 50));
