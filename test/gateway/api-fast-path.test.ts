@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/config.js';
 import { MemoryRateLimiter } from '../../src/gateway/rate-limit.js';
 import { buildServer } from '../../src/gateway/server.js';
 import { injectHeaders } from '../support/sign.js';
+import { until } from '../support/until.js';
 import { startWorld, type World } from '../support/world.js';
 
 interface Answer {
@@ -82,14 +83,6 @@ function send(
   });
   if (opts.body !== undefined) req.end(opts.body);
   return { req, answer };
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('API fast path', () => {

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { successBody } from '../../src/gateway/envelope.js';
 import { registerHealthRoutes } from '../../src/gateway/health.js';
 import { createOverloadGuard, type OverloadGuard, type OverloadOptions } from '../../src/gateway/overload.js';
+import { until } from '../support/until.js';
 
 interface Answer {
   status: number;
@@ -92,14 +93,6 @@ function send(
   });
   req.end(opts.body ?? (opts.method === 'GET' ? undefined : '{}'));
   return { req, answer };
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 function assertBusy(a: Answer, max: number): void {
