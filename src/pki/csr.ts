@@ -4,13 +4,7 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { DomainError, isDomainError } from '../errors.js';
 import * as der from './der.js';
-import {
-  type EcCurve,
-  type GeneratedKey,
-  type KeyAlgorithm,
-  RSA_MAX_BITS,
-  RSA_MIN_BITS,
-} from './keys.js';
+import { type EcCurve, type GeneratedKey, type KeyAlgorithm, RSA_MAX_BITS, RSA_MIN_BITS } from './keys.js';
 
 export interface SubjectInfo {
   commonName: string;

@@ -76,7 +76,10 @@ describe('resolved key cache', () => {
   test('writes elsewhere (orders, logs) leave the cache alone; the version moves only with IAM rows', async () => {
     const a = await iam.createAccount();
     const first = await iam.resolveKey(a.SecretId);
-    await other.db.insertInto('meta').values({ key: `unrelated-${a.Uin}`, value: 'x' }).execute();
+    await other.db
+      .insertInto('meta')
+      .values({ key: `unrelated-${a.Uin}`, value: 'x' })
+      .execute();
     assert.equal(await iam.resolveKey(a.SecretId), first);
   });
 });
