@@ -9,8 +9,9 @@ import { unzipSync } from 'fflate';
 import { Status } from '../../src/orders/status.js';
 import { type DnsServer, startDnsServer } from '../support/dns-server.js';
 import { openssl } from '../support/openssl.js';
+import { strictWorld as startStrictWorld } from '../support/strict-world.js';
 import { closedPort, startWebServer, type WebServer } from '../support/web-server.js';
-import { type SslClient, sdkClient, sdkErrorCode, startWorld, type World } from '../support/world.js';
+import { type SslClient, sdkClient, sdkErrorCode, type World } from '../support/world.js';
 
 /** DNSPod DV single-domain, DNSPod DV wildcard and TrustAsia DV multi-domain, from the SDK's ProductId list. */
 const DV_SINGLE = 48;
@@ -36,16 +37,13 @@ let httpsPort: number;
 
 /** A world in strict mode whose checks go to the test's DNS and web servers; https goes to a closed port. */
 function strictWorld(overrides: { allowPrivateAddresses?: boolean; worker?: Partial<typeof WORKER> } = {}) {
-  return startWorld({
-    validation: 'strict',
-    dcv: {
-      dnsServers: [dns.address],
-      httpPort: web.port,
-      httpsPort,
-      allowPrivateAddresses: overrides.allowPrivateAddresses ?? true,
-      timeoutMs: 500,
-      maxBytes: 65536,
-    },
+  return startStrictWorld({
+    dns,
+    web,
+    httpsPort,
+    ...(overrides.allowPrivateAddresses === undefined
+      ? {}
+      : { allowPrivateAddresses: overrides.allowPrivateAddresses }),
     worker: { ...WORKER, ...overrides.worker },
   });
 }
