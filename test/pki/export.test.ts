@@ -5,6 +5,7 @@ import { unzipSync } from 'fflate';
 import { DomainError } from '../../src/errors.js';
 import { buildDownloadZip, type DownloadInput, type DownloadZip } from '../../src/pki/export.js';
 import {
+  keysFromJks,
   makeTestChain,
   pemBlocks,
   publicKeyOfCertFile,
@@ -64,36 +65,8 @@ async function openPfx(pfx: Uint8Array, password: string): Promise<{ keys: strin
 async function openJks(jks: Uint8Array, alias: string, password: string): Promise<{ listing: string; key: string }> {
   const file = scratch.file('x.jks', jks);
   const listing = (await runTool('keytool', ['-list', '-v', '-keystore', file, '-storepass', password])).stdout;
-  const p12 = scratch.file('x.p12');
-  await runTool('keytool', [
-    '-importkeystore',
-    '-noprompt',
-    '-srckeystore',
-    file,
-    '-srcstoretype',
-    'JKS',
-    '-srcstorepass',
-    password,
-    '-srcalias',
-    alias,
-    '-destkeystore',
-    p12,
-    '-deststoretype',
-    'PKCS12',
-    '-deststorepass',
-    'Dest-pass-123',
-  ]);
-  const { stdout } = await runTool('openssl', [
-    'pkcs12',
-    '-in',
-    p12,
-    '-passin',
-    'pass:Dest-pass-123',
-    '-nodes',
-    '-nocerts',
-  ]);
-  const [key] = pemBlocks(stdout).filter((b) => b.label === 'PRIVATE KEY');
-  return { listing, key: key.pem };
+  const [key] = await keysFromJks({ jksFile: file, alias, storePass: password, p12File: scratch.file('x.p12') });
+  return { listing, key };
 }
 
 const publicKeyOfKey = (pem: string) => publicKeyOfKeyFile(scratch.file('k.key', pem));

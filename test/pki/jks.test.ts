@@ -4,8 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { DomainError } from '../../src/errors.js';
 import { buildJks } from '../../src/pki/jks.js';
 import {
+  keysFromJks,
   makeTestChain,
-  pemBlocks,
   publicKeyOfCertFile,
   publicKeyOfKeyFile,
   runTool,
@@ -21,39 +21,9 @@ const PASSWORD = 'Jks-pass-123';
 
 /** keytool -importkeystore into PKCS#12, then openssl: the key Java recovered, as `openssl pkey -pubout` sees it. */
 async function recoveredPublicKey(jksFile: string, alias: string, storePass: string, keyPass: string): Promise<string> {
-  const p12 = scratch.file('recovered.p12');
-  await runTool('keytool', [
-    '-importkeystore',
-    '-noprompt',
-    '-srcalias',
-    alias,
-    '-srckeystore',
-    jksFile,
-    '-srcstoretype',
-    'JKS',
-    '-srcstorepass',
-    storePass,
-    '-srckeypass',
-    keyPass,
-    '-destkeystore',
-    p12,
-    '-deststoretype',
-    'PKCS12',
-    '-deststorepass',
-    'Dest-pass-123',
-  ]);
-  const { stdout } = await runTool('openssl', [
-    'pkcs12',
-    '-in',
-    p12,
-    '-passin',
-    'pass:Dest-pass-123',
-    '-nodes',
-    '-nocerts',
-  ]);
-  const keys = pemBlocks(stdout).filter((b) => b.label === 'PRIVATE KEY');
+  const keys = await keysFromJks({ jksFile, alias, storePass, keyPass, p12File: scratch.file('recovered.p12') });
   assert.equal(keys.length, 1);
-  return publicKeyOfKeyFile(scratch.file('recovered.key', keys[0].pem));
+  return publicKeyOfKeyFile(scratch.file('recovered.key', keys[0]));
 }
 
 for (const type of ['rsa', 'ec-p256', 'ec-p384'] as TestKeyType[]) {

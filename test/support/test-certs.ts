@@ -158,3 +158,49 @@ export async function publicKeyOfKeyFile(path: string): Promise<string> {
 export async function publicKeyOfCertFile(path: string): Promise<string> {
   return (await runTool('openssl', ['x509', '-in', path, '-noout', '-pubkey'])).stdout;
 }
+
+/**
+ * keytool moves one entry of a JKS keystore into PKCS#12, then openssl reads the private keys back out: what Java
+ * itself recovered from the keystore, as PEM blocks.
+ */
+export async function keysFromJks(o: {
+  jksFile: string;
+  alias: string;
+  storePass: string;
+  /** the entry's own password, when it differs from the store's */
+  keyPass?: string;
+  /** where the PKCS#12 copy goes */
+  p12File: string;
+}): Promise<string[]> {
+  await runTool('keytool', [
+    '-importkeystore',
+    '-noprompt',
+    '-srcalias',
+    o.alias,
+    '-srckeystore',
+    o.jksFile,
+    '-srcstoretype',
+    'JKS',
+    '-srcstorepass',
+    o.storePass,
+    ...(o.keyPass === undefined ? [] : ['-srckeypass', o.keyPass]),
+    '-destkeystore',
+    o.p12File,
+    '-deststoretype',
+    'PKCS12',
+    '-deststorepass',
+    'Dest-pass-123',
+  ]);
+  const { stdout } = await runTool('openssl', [
+    'pkcs12',
+    '-in',
+    o.p12File,
+    '-passin',
+    'pass:Dest-pass-123',
+    '-nodes',
+    '-nocerts',
+  ]);
+  return pemBlocks(stdout)
+    .filter((b) => b.label === 'PRIVATE KEY')
+    .map((b) => b.pem);
+}
