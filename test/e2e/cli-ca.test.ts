@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { describeRun, stdoutJson, tcssl, tempDir } from '../support/cli.js';
-import { openssl } from '../support/openssl.js';
+import { openssl, selfSignedP256 } from '../support/openssl.js';
 
 describe('tcssl ca', () => {
   const dirs: string[] = [];
@@ -36,27 +36,13 @@ describe('tcssl ca', () => {
     dirs.push(data, work);
     const key = join(work, 'ca.key');
     const cert = join(work, 'ca.pem');
-    await openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '365',
-      '-subj',
-      '/CN=Imported Test CA/O=Example',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ]);
+    await selfSignedP256({
+      keyFile: key,
+      certFile: cert,
+      subject: '/CN=Imported Test CA/O=Example',
+      days: 365,
+      extensions: ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'],
+    });
     const imported = await tcssl(['ca', 'import', '--cert', cert, '--key', key, '--data', data]);
     assert.equal(imported.code, 0, describeRun(imported));
     const shown = await tcssl(['ca', 'show', '--data', data]);
@@ -64,25 +50,13 @@ describe('tcssl ca', () => {
     // A certificate that is no CA is refused with one line and nothing changes.
     const leafKey = join(work, 'leaf.key');
     const leaf = join(work, 'leaf.pem');
-    await openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      leafKey,
-      '-out',
-      leaf,
-      '-days',
-      '30',
-      '-subj',
-      '/CN=not a ca',
-      '-addext',
-      'basicConstraints=critical,CA:FALSE',
-    ]);
+    await selfSignedP256({
+      keyFile: leafKey,
+      certFile: leaf,
+      subject: '/CN=not a ca',
+      days: 30,
+      extensions: ['basicConstraints=critical,CA:FALSE'],
+    });
     const refused = await tcssl(['ca', 'import', '--cert', leaf, '--key', leafKey, '--data', data]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /^tcssl: /);

@@ -13,6 +13,7 @@ import { signTc3 } from '../../src/gateway/signature-v3.js';
 import { generateKey } from '../../src/pki/keys.js';
 import type { CertificateRow } from '../../src/store/schema.js';
 import { makeCsr } from '../support/openssl.js';
+import { SEED_ORGANISATION } from '../support/seed.js';
 import { type SslClient, sdkClient, startWorld, type World } from '../support/world.js';
 
 /** TrustAsia DV multi-domain, SecureSite OV wildcard, DNSPod DV single-domain (the SDK's ProductId list). */
@@ -689,25 +690,10 @@ describe('SubmitCertificateInformation under property-based testing', () => {
       ov: {
         CertificateId: id.ov,
         CertificateDomain: '*.ov.fuzz.example',
-        OrganizationName: 'Tencent',
-        OrganizationDivision: 'Qcloud',
-        OrganizationAddress: 'Tencent Building, No.10000 Shennan Avenue, Nanshan District',
-        OrganizationCountry: 'CN',
-        OrganizationCity: 'Shenzhen',
-        OrganizationRegion: 'Guangdong',
+        // The seed's organisation, administrator and contact, with a postal code and an international number.
+        ...SEED_ORGANISATION,
         PostalCode: '518057',
-        PhoneAreaCode: '0755',
-        PhoneNumber: '86013388',
-        AdminFirstName: 'test',
-        AdminLastName: 'test',
-        AdminPhoneNum: '12345678901',
-        AdminEmail: 'test@tencent.com',
-        AdminPosition: 'developer',
-        ContactFirstName: 'test',
-        ContactLastName: 'test',
-        ContactEmail: 'test@tencent.com',
         ContactNumber: '+8612345678901',
-        ContactPosition: 'developer',
       },
       single: {
         CertificateId: id.single,

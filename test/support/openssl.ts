@@ -59,3 +59,31 @@ export async function makeCsr(opts: {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A self-signed P-256 certificate made by `openssl req -x509` into keyFile and certFile, with extra `-addext`s. */
+export async function selfSignedP256(o: {
+  keyFile: string;
+  certFile: string;
+  subject: string;
+  days: number;
+  extensions: string[];
+}): Promise<void> {
+  await openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    o.keyFile,
+    '-out',
+    o.certFile,
+    '-days',
+    String(o.days),
+    '-subj',
+    o.subject,
+    ...o.extensions.flatMap((e) => ['-addext', e]),
+  ]);
+}

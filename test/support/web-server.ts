@@ -1,7 +1,6 @@
 // A web server for tests on 127.0.0.1: files per Host header, redirects, slow answers and huge bodies, over http or
 // (with a self-signed certificate from `selfSignedCert`) https.
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -9,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { promisify } from 'node:util';
+import { selfSignedP256 } from './openssl.js';
 
 export type Reply =
   /** 200 (or `status`) with this body, after `delayMs` if given. */
@@ -110,25 +109,13 @@ export async function selfSignedCert(cn: string): Promise<{ key: string; cert: s
   try {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      `subjectAltName=DNS:${cn}`,
-      '-days',
-      '1',
-    ]);
+    await selfSignedP256({
+      keyFile: key,
+      certFile: cert,
+      subject: `/CN=${cn}`,
+      days: 1,
+      extensions: [`subjectAltName=DNS:${cn}`],
+    });
     return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
