@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../actions/context.js';
-import { errorBody, type Language } from './envelope.js';
+import { header, requestLanguage } from './decode.js';
+import { bodyTooLargeMessage, errorBody, JSON_CONTENT_TYPE, toWireFailure } from './envelope.js';
 import type { OverloadGuard } from './overload.js';
 
 /** One API request as the pipeline sees it, whichever HTTP layer read it. */
@@ -44,19 +45,6 @@ export interface FastPathDeps {
   abandonedHoldMs?: number;
 }
 
-/** Exactly application/json: the Python SDK treats any other content type (even with a charset) as success. */
-const JSON_TYPE = 'application/json';
-
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function languageOf(req: IncomingMessage): Language {
-  if (headerOf(req, 'x-tc-language') === 'en-US') return 'en-US';
-  return /(?:^|[?&])Language=en-US(?:&|$)/.test(req.url ?? '') ? 'en-US' : 'zh-CN';
-}
-
 /** A logger that makes its RequestId child on first use: most requests never log from a handler. */
 function lazyChild(log: FastPathDeps['log'], requestId: string): Logger {
   let child: Logger | undefined;
@@ -89,8 +77,11 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
     const answer = (body: string, code: string, action: string | undefined, close = false) => {
       if (!res.destroyed) {
         const buf = Buffer.from(body);
-        const headers: Record<string, string | number> = { 'content-type': JSON_TYPE, 'content-length': buf.length };
-        const trace = headerOf(req, 'x-tc-traceid');
+        const headers: Record<string, string | number> = {
+          'content-type': JSON_CONTENT_TYPE,
+          'content-length': buf.length,
+        };
+        const trace = header(req.headers, 'x-tc-traceid');
         if (trace) headers['x-tc-traceid'] = trace.slice(0, 256);
         if (close || deps.closing()) headers.connection = 'close';
         res.writeHead(200, headers);
@@ -105,7 +96,7 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
 
     if (!deps.guard.enter()) {
       // Refused before the body is read, at HTTP 200: the SDKs see only a bare error on any other status.
-      const msg = deps.guard.busyMessage(languageOf(req) === 'en-US');
+      const msg = deps.guard.busyMessage(requestLanguage(req.headers, url) === 'en-US');
       answer(errorBody(requestId, 'ServiceUnavailable', msg), 'ServiceUnavailable', undefined, true);
       req.resume();
       return true;
@@ -128,15 +119,12 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
     });
 
     const tooLarge = () => {
-      const msg =
-        languageOf(req) === 'zh-CN'
-          ? `请求包超过限制大小（${deps.maxBodyBytes} 字节）。`
-          : `The request body exceeds ${deps.maxBodyBytes} bytes.`;
+      const msg = bodyTooLargeMessage(requestLanguage(req.headers, url), deps.maxBodyBytes);
       // The rest of the body is not read: the connection closes after the answer.
       answer(errorBody(requestId, 'RequestSizeLimitExceeded', msg), 'RequestSizeLimitExceeded', undefined, true);
       release();
     };
-    const declared = Number(headerOf(req, 'content-length') ?? 0);
+    const declared = Number(header(req.headers, 'content-length') ?? 0);
     if (declared > deps.maxBodyBytes) {
       tooLarge();
       return true;
@@ -173,8 +161,8 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
         .catch((err: unknown) => {
           // The pipeline answers every failure itself; this is the last guard so that the process never crashes.
           deps.log.error({ RequestId: requestId, err }, 'internal error');
-          const msg = languageOf(req) === 'zh-CN' ? '内部错误。' : 'An internal error occurred.';
-          return { body: errorBody(requestId, 'InternalError', msg), code: 'InternalError', action: undefined };
+          const { code, message } = toWireFailure(err, requestLanguage(req.headers, url));
+          return { body: errorBody(requestId, code, message), code, action: undefined };
         })
         .then((out) => {
           answer(out.body, out.code, out.action);

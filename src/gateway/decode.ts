@@ -57,6 +57,15 @@ export function header(h: RawRequest['headers'], name: string): string | undefin
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * The language a request asks for before (or without) decoding it: en-US when X-TC-Language or a Language parameter in
+ * the query says so, else zh-CN. For answers given before the body is read (overload, size limits, faults).
+ */
+export function requestLanguage(h: RawRequest['headers'], url: string): 'en-US' | 'zh-CN' {
+  if (header(h, 'x-tc-language') === 'en-US') return 'en-US';
+  return /(?:^|[?&])Language=en-US(?:&|$)/.test(url) ? 'en-US' : 'zh-CN';
+}
+
 function languageOf(v: string | undefined): 'en-US' | 'zh-CN' {
   // Tencent's default language is zh-CN; anything else named en-US selects English.
   return v === 'en-US' ? 'en-US' : 'zh-CN';

@@ -7,6 +7,15 @@ import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
 export type Language = 'en-US' | 'zh-CN';
 
+/** Exactly application/json, sent with every envelope: the Python SDK takes any other type (even with a charset) for
+ * a success. Sent as a Buffer body, as Fastify appends a charset to strings. */
+export const JSON_CONTENT_TYPE = 'application/json';
+
+/** RequestSizeLimitExceeded's text for a body over `max` bytes. */
+export function bodyTooLargeMessage(lang: Language, max: number): string {
+  return lang === 'zh-CN' ? `请求包超过限制大小（${max} 字节）。` : `The request body exceeds ${max} bytes.`;
+}
+
 /** An error already in wire terms (the gateway's own: signature, parameters, rate limit...). */
 export class WireError extends Error {
   readonly code: ErrorCode;

@@ -2,8 +2,8 @@
 // envelope and ServiceUnavailable (retryable) instead of waiting in an unbounded queue. Knows no action.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { header } from './decode.js';
-import { errorBody } from './envelope.js';
+import { header, requestLanguage } from './decode.js';
+import { errorBody, JSON_CONTENT_TYPE } from './envelope.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,17 +55,10 @@ interface Slot {
 
 const DEFAULT_ABANDONED_HOLD_MS = 60_000;
 
-/** Exactly application/json: the Python SDK takes any other error body (even with a charset) for a success. */
-const JSON_TYPE = 'application/json';
-
 function busyMessage(english: boolean, max: number): string {
   return english
     ? `The server is busy: more than ${max} requests are in flight; retry later.`
     : `服务繁忙：进行中的请求超过 ${max} 个，请稍后重试。`;
-}
-
-function asksEnglish(req: FastifyRequest): boolean {
-  return header(req.headers, 'x-tc-language') === 'en-US' || /(?:^|[?&])Language=en-US(?:&|$)/.test(req.raw.url ?? '');
 }
 
 export function createOverloadGuard(opts: OverloadOptions): OverloadGuard {
@@ -97,8 +90,16 @@ export function createOverloadGuard(opts: OverloadOptions): OverloadGuard {
         // A Buffer, so Fastify does not append "; charset=utf-8".
         reply
           .code(200)
-          .header('content-type', JSON_TYPE)
-          .send(Buffer.from(errorBody(req.id, 'ServiceUnavailable', busyMessage(asksEnglish(req), max))));
+          .header('content-type', JSON_CONTENT_TYPE)
+          .send(
+            Buffer.from(
+              errorBody(
+                req.id,
+                'ServiceUnavailable',
+                busyMessage(requestLanguage(req.headers, req.raw.url ?? '') === 'en-US', max),
+              ),
+            ),
+          );
         return;
       }
       count++;

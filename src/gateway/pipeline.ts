@@ -9,7 +9,7 @@ import { DomainError } from '../errors.js';
 import { evaluate } from '../iam/policy.js';
 import type { ApiPipeline } from './api-fast-path.js';
 import { authenticate } from './authenticate.js';
-import { decodeRequest, header, type RawRequest } from './decode.js';
+import { decodeRequest, type RawRequest, requestLanguage } from './decode.js';
 import { errorBody, type Language, successBody, toWireFailure, WireError } from './envelope.js';
 import { parseParams } from './params.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -24,12 +24,6 @@ export interface PipelineDeps {
   actions: ReadonlyMap<string, ActionDefinition>;
   now: () => number;
   keyCache: Tc3KeyCache;
-}
-
-/** en-US when the request asks for it (X-TC-Language or a Language parameter in the query), else zh-CN. */
-export function languageOf(headers: RawRequest['headers'], url: string): Language {
-  if (header(headers, 'x-tc-language') === 'en-US') return 'en-US';
-  return /(?:^|[?&])Language=en-US(?:&|$)/.test(url) ? 'en-US' : 'zh-CN';
 }
 
 export function createApiPipeline(deps: PipelineDeps): ApiPipeline {
@@ -48,7 +42,7 @@ export function createApiPipeline(deps: PipelineDeps): ApiPipeline {
       headers: x.headers,
       body: x.body,
     };
-    let lang: Language = languageOf(x.headers, x.url);
+    let lang: Language = requestLanguage(x.headers, x.url);
     let def: ActionDefinition | undefined;
     let action: string | undefined;
     try {

@@ -11,12 +11,12 @@ import type { Config } from '../config.js';
 import type { PkiResponder } from '../pki/responder.js';
 import { createApiFastPath } from './api-fast-path.js';
 import { registerConsoleRoutes } from './console-routes.js';
-import { header } from './decode.js';
-import { errorBody, type Language, toWireFailure } from './envelope.js';
+import { header, requestLanguage } from './decode.js';
+import { bodyTooLargeMessage, errorBody, JSON_CONTENT_TYPE, type Language, toWireFailure } from './envelope.js';
 import { type Health, type HealthChecks, registerHealthRoutes } from './health.js';
 import type { Metrics } from './metrics.js';
 import { createOverloadGuard } from './overload.js';
-import { createApiPipeline, languageOf } from './pipeline.js';
+import { createApiPipeline } from './pipeline.js';
 import { registerPkiRoutes } from './pki-routes.js';
 import type { RateLimiter } from './rate-limit.js';
 import { Tc3KeyCache } from './signature-v3.js';
@@ -50,18 +50,15 @@ declare module 'fastify' {
   }
 }
 
-/** Exactly application/json: the Python SDK treats any other content type (even with a charset) as success. */
-const JSON_TYPE = 'application/json';
-
 function send(reply: FastifyReply, req: FastifyRequest, body: string, status = 200): FastifyReply {
   const trace = header(req.headers, 'x-tc-traceid');
   if (trace) reply.header('X-TC-TraceId', trace.slice(0, 256));
   // A Buffer, not a string: Fastify appends "; charset=utf-8" to the content type of string payloads.
-  return reply.code(status).header('content-type', JSON_TYPE).send(Buffer.from(body));
+  return reply.code(status).header('content-type', JSON_CONTENT_TYPE).send(Buffer.from(body));
 }
 
 function languageOfRequest(req: FastifyRequest): Language {
-  return languageOf(req.headers, req.raw.url ?? '');
+  return requestLanguage(req.headers, req.raw.url ?? '');
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -110,7 +107,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       if (socket.writable) {
         socket.end(
           `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-            `Content-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+            `Content-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
         );
       } else {
         socket.destroy();
@@ -144,10 +141,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const lang = languageOfRequest(req);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       req.tcCode = 'RequestSizeLimitExceeded';
-      const msg =
-        lang === 'zh-CN'
-          ? `请求包超过限制大小（${config.limits.maxBodyBytes} 字节）。`
-          : `The request body exceeds ${config.limits.maxBodyBytes} bytes.`;
+      const msg = bodyTooLargeMessage(lang, config.limits.maxBodyBytes);
       return send(reply, req, errorBody(req.id, 'RequestSizeLimitExceeded', msg));
     }
     if (err.statusCode && err.statusCode < 500) {
