@@ -103,7 +103,8 @@ function collect(cmd: string, args: string[], timeoutMs: number): Promise<string
   });
 }
 
-interface RawResult {
+/** What a generator reports, in microseconds and counts. */
+export interface RawResult {
   requests: number;
   durationUs: number;
   p50Us: number;
@@ -114,7 +115,7 @@ interface RawResult {
   timeouts: number;
 }
 
-function fromRaw(raw: RawResult, sample: string | undefined): LoadResult {
+export function fromRaw(raw: RawResult, sample: string | undefined): LoadResult {
   const durationS = raw.durationUs / 1e6;
   const errors = raw.appErrors + raw.socketErrors + raw.timeouts;
   return {

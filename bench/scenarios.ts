@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { call } from '../src/cli/client.js';
 import { configSchema } from '../src/config.js';
 import { fillCertificates } from './fill.js';
-import type { LoadResult } from './load.js';
+import { fromRaw, type LoadResult } from './load.js';
 import { summariseProfile } from './profile.js';
 import * as req from './requests.js';
 import { ROOT, startBaseline, type TcsslProcess, waitIdle } from './server.js';
@@ -204,17 +204,8 @@ interface BurstRaw {
 }
 
 function fromBurst(r: BurstRaw): LoadResult {
-  const durationS = r.durationUs / 1e6;
-  return {
-    requests: r.requests,
-    durationS,
-    rps: r.requests / durationS,
-    p50Ms: r.p50Us / 1000,
-    p99Ms: r.p99Us / 1000,
-    maxMs: r.maxUs / 1000,
-    errors: r.appErrors,
-    ...(r.sample ? { errorSample: r.sample } : {}),
-  };
+  // The burst driver counts only the envelopes' errors: a socket error or timeout is an answer with an Error there.
+  return fromRaw({ ...r, socketErrors: 0, timeouts: 0 }, r.sample || undefined);
 }
 
 /** DescribeCertificates' first page on a store filled to --fill-count certificates (kept with --keep-store). */

@@ -14,10 +14,9 @@ import pg from 'pg';
 import { Status } from '../../src/orders/status.js';
 import { createCsr, parseCsr } from '../../src/pki/csr.js';
 import { type GeneratedKey, generateKey } from '../../src/pki/keys.js';
-import { tempDir } from '../support/cli.js';
+import { canConnect, tempDir } from '../support/cli.js';
 import {
   type Account,
-  canConnect,
   createAccount,
   createDatabase,
   type Node,

@@ -8,10 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, REPO_ROOT, stdoutJson, tcssl, tempDir } from './cli.js';
+import { canConnect, freePort, REPO_ROOT, stdoutJson, tcssl, tempDir } from './cli.js';
 import { type Creds, type SslClient, sdkClient, type World } from './world.js';
 
 const require = createRequire(import.meta.url);
@@ -134,17 +133,6 @@ function nodeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     if (!k.startsWith('TCSSL_') && !k.startsWith('TENCENTCLOUD_')) env[k] = v;
   }
   return { ...env, TCSSL_RSA_POOL_SIZE: '0', ...extra };
-}
-
-export function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** A cold start takes about 3 s on an idle machine and 20+ s on a 2-core box busy with other suites. */
