@@ -166,7 +166,8 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
         })
         .then((out) => {
           answer(out.body, out.code, out.action);
-          if (res.destroyed || res.writableEnded) release();
+          // The work is over, answered or not (its client may have gone): the slot goes back.
+          release();
         });
     });
     return true;

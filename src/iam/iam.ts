@@ -87,7 +87,7 @@ async function withFreshId<T>(make: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Keys resolved at most this long ago stay in memory, however many are in use. */
+/** At most this many resolved keys stay in memory; past it, the one filed first goes. */
 const KEY_CACHE_MAX = 10_000;
 
 export class Iam {
