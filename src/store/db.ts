@@ -68,13 +68,13 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   reader.pragma('busy_timeout = 5000');
-  const readStatements = cachingStatements(reader);
+  const reads = rowReader(cachingStatements(reader));
   return {
     db,
     dialect: 'sqlite',
     location: path,
     async read<T>(sqlText: string, params: ReadonlyArray<string | number | null>) {
-      return readStatements.prepare(sqlText).all(...params) as T[];
+      return reads<T>(sqlText, params);
     },
     async tx(fn) {
       // Kysely's SQLite driver serialises access to the one connection, so the whole transaction runs
@@ -123,6 +123,47 @@ function cachingStatements(native: SqliteDatabase.Database, max = 512) {
       cache.set(sqlText, stmt);
       return stmt;
     },
+  };
+}
+
+/**
+ * Rows of the read-only connection as plain objects, built faster than better-sqlite3 builds them: its rows set each
+ * column by name on a fresh object (about 30 µs for the forty columns of a certificate, measured), while an array
+ * row (`raw()`) and one object literal of a fixed shape per statement take about 13. The literal is compiled once
+ * per statement from the statement's own column names, which must be plain identifiers (they come from tcssl's
+ * schema); any other name (or `__proto__`), or a duplicate, falls back to a loop that defines each as its own.
+ */
+function rowReader(statements: ReturnType<typeof cachingStatements>) {
+  const mappers = new WeakMap<SqliteDatabase.Statement, (row: unknown[]) => unknown>();
+  return <T>(sqlText: string, params: ReadonlyArray<string | number | null>): T[] => {
+    const stmt = statements.prepare(sqlText);
+    let toRow = mappers.get(stmt);
+    if (!toRow) {
+      stmt.raw(true);
+      toRow = rowMapper(stmt.columns().map((c) => c.name));
+      mappers.set(stmt, toRow);
+    }
+    const rows = stmt.all(...params) as unknown[][];
+    const out = new Array<T>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = toRow(rows[i]) as T;
+    return out;
+  };
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function rowMapper(names: string[]): (row: unknown[]) => unknown {
+  if (names.every((n) => IDENTIFIER.test(n) && n !== '__proto__') && new Set(names).size === names.length) {
+    return new Function('r', `return {${names.map((n, i) => `${n}: r[${i}]`).join(', ')}};`) as (
+      row: unknown[],
+    ) => unknown;
+  }
+  return (row) => {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) {
+      Object.defineProperty(o, names[i], { value: row[i], enumerable: true, writable: true, configurable: true });
+    }
+    return o;
   };
 }
 

@@ -189,6 +189,53 @@ describe('Store.tx', () => {
   });
 });
 
+describe('Store.read', () => {
+  test("rows equal the driver's own objects, value and column order, for every column type", async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      await sql`create table kinds (i integer, r real, s text, b blob, n)`.execute(store.db);
+      await sql`insert into kinds values (${2 ** 53 - 1}, ${1.5}, ${'x\u2028"é'}, ${Buffer.from([0, 255])}, ${null}), (0, -0.25, '', x'', 7)`.execute(
+        store.db,
+      );
+      for (const table of [...TABLES, 'kinds']) {
+        const driver = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(store.db)).rows;
+        const rows = await store.read<Record<string, unknown>>(`select * from ${table}`, []);
+        assert.deepEqual(rows, driver, table);
+        for (const [i, row] of rows.entries()) {
+          assert.deepEqual(Object.keys(row), Object.keys(driver[i]), `${table}: column order`);
+        }
+      }
+      assert.equal((await store.read<{ n: number }>('select count(*) as n from kinds', []))[0].n, 2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('names that are not plain identifiers and repeated names read as in the driver; `__proto__` stays a column', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      const text = `select 1 as "a b", 2 as "__proto__", 3 as x, 4 as x, null as "1st", 'v' as "\u00e9"`;
+      const [row] = await store.read<Record<string, unknown>>(text, []);
+      const [driver] = (await sql.raw<Record<string, unknown>>(text).execute(store.db)).rows;
+      // The driver's own objects lose a column named __proto__ (it is taken as the prototype); Store.read keeps it.
+      const { __proto__: _, ...rest } = Object.fromEntries(Object.entries(row));
+      assert.deepEqual(rest, driver);
+      assert.equal(
+        Object.getPrototypeOf(row),
+        Object.prototype,
+        'a column named __proto__ is a column, not a prototype',
+      );
+      assert.equal(Object.getOwnPropertyDescriptor(row, '__proto__')?.value, 2);
+      assert.equal(row.x, 4, 'the last of two columns of one name wins, as in the driver');
+      const [plain] = await store.read<{ a: number; b: string }>('select ? as a, ? as b', [7, 'seven']);
+      assert.deepEqual(plain, { a: 7, b: 'seven' });
+      assert.deepEqual(await store.read('select 1 as a where 0', []), []);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('two stores on one file', () => {
   test('two openStore on the same file (the CLI and a server) can both write and see each other', async () => {
     const dir = freshDir();
