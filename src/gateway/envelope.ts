@@ -74,8 +74,18 @@ export function toWireFailure(
   return { code: 'InternalError', message: ERROR_CODES.InternalError[lang === 'zh-CN' ? 'zh' : 'en'], internal: true };
 }
 
+/**
+ * `{"Response":{...data,"RequestId":id}}`, written around data's own JSON: a spread of an answer of forty fields into
+ * a new object cost more than serialising it (Node 20).
+ */
 export function successBody(requestId: string, data: Record<string, unknown>): string {
-  return JSON.stringify({ Response: { ...data, RequestId: requestId } });
+  const id = JSON.stringify(requestId);
+  if (Object.hasOwn(data, 'RequestId')) return JSON.stringify({ Response: { ...data, RequestId: requestId } });
+  const json = JSON.stringify(data);
+  // data is a plain object, so its JSON is `{}` or `{...}`; a toJSON that answers otherwise gets the general form.
+  if (json === '{}') return `{"Response":{"RequestId":${id}}}`;
+  if (json?.startsWith('{') !== true) return JSON.stringify({ Response: { ...data, RequestId: requestId } });
+  return `{"Response":${json.slice(0, -1)},"RequestId":${id}}}`;
 }
 
 export function errorBody(requestId: string, code: string, message: string): string {
