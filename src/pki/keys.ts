@@ -44,20 +44,26 @@ export const RSA_MIN_BITS = 2048;
 export const RSA_MAX_BITS = 8192;
 
 // Node's names for the curves (OpenSSL's); 'P-256' works too, but these also match asymmetricKeyDetails.
-const NODE_CURVE: Record<EcCurve, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' };
+export const NODE_CURVE: Readonly<Record<EcCurve, string>> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' };
+
+/** A freshly generated key pair, as OpenSSL's objects. */
+export interface KeyPairObjects {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
 
 /**
- * A key pair as KeyObjects. Kept as objects rather than PEM from the thread pool: signing with a key read back from
- * PEM costs most of a millisecond in OpenSSL 3's decoders, far more than exporting the PEM once from the object.
+ * A key pair as KeyObjects on libuv's threadpool (node's async generateKeyPair), so the event loop keeps turning.
+ * Kept as objects rather than PEM: signing with a key read back from PEM costs most of a millisecond in OpenSSL 3's
+ * decoders, far more than exporting the PEM once from the object.
  */
-function generateKeyPairObjects(
-  ...args: ['rsa', { modulusLength: number; publicExponent: number }] | ['ec', { namedCurve: string }]
-): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+export function generateKeyPairObjects(spec: ResolvedKeySpec): Promise<KeyPairObjects> {
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject) =>
       err ? reject(err) : resolve({ privateKey, publicKey });
-    if (args[0] === 'rsa') generateKeyPair('rsa', args[1], done);
-    else generateKeyPair('ec', args[1], done);
+    if (spec.algorithm === 'RSA')
+      generateKeyPair('rsa', { modulusLength: spec.rsaBits, publicExponent: 0x10001 }, done);
+    else generateKeyPair('ec', { namedCurve: NODE_CURVE[spec.curve] }, done);
   });
 }
 
@@ -80,13 +86,16 @@ export function resolveKeySpec(spec: KeySpec): ResolvedKeySpec {
   throw new DomainError('Unsupported', 'key algorithm must be RSA or ECC');
 }
 
-/** Generates a key pair on libuv's threadpool (node's async generateKeyPair), so the event loop keeps turning. */
-export async function generateKey(spec: KeySpec): Promise<GeneratedKey> {
+/**
+ * Generates a key pair, by default on libuv's threadpool; `pairs` may make it elsewhere (key-threads.ts), so long as
+ * it hands back KeyObjects.
+ */
+export async function generateKey(
+  spec: KeySpec,
+  pairs: (spec: ResolvedKeySpec) => Promise<KeyPairObjects> = generateKeyPairObjects,
+): Promise<GeneratedKey> {
   const resolved = resolveKeySpec(spec);
-  const { privateKey, publicKey } =
-    resolved.algorithm === 'RSA'
-      ? await generateKeyPairObjects('rsa', { modulusLength: resolved.rsaBits, publicExponent: 0x10001 })
-      : await generateKeyPairObjects('ec', { namedCurve: NODE_CURVE[resolved.curve] });
+  const { privateKey, publicKey } = await pairs(resolved);
   // The PEMs are written from the JWK (key-encoding.ts): OpenSSL 3's own PEM encoders cost a fifth of an online Submit.
   const encoded = encodeJwk(privateKey.export({ format: 'jwk' }));
   return {
