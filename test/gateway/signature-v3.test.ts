@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import SignModule from 'tencentcloud-sdk-nodejs/tencentcloud/common/sign.js';
 import SslModule from 'tencentcloud-sdk-nodejs/tencentcloud/services/ssl/v20191205/ssl_client.js';
 import {
   deriveTc3SigningKey,
   type IncomingHeaders,
   parseTc3Authorization,
+  parseTc3AuthorizationGeneral,
   sha256Hex,
   signTc3,
   TC3_ALGORITHM,
@@ -247,6 +249,51 @@ describe('parseTc3Authorization', () => {
   });
 });
 
+describe('parseTc3Authorization: the SDK form read by one expression agrees with the general reading', () => {
+  const printable = (exclude: string) =>
+    fc
+      .array(
+        fc.integer({ min: 0x21, max: 0x7e }).filter((c) => !exclude.includes(String.fromCharCode(c))),
+        {
+          minLength: 1,
+          maxLength: 24,
+        },
+      )
+      .map((cs) => String.fromCharCode(...cs));
+  const headerName = fc.stringMatching(/^[a-z0-9-]{1,12}$/);
+
+  it('for any id, service, header list and signature written the SDK way, and for near misses', () => {
+    fc.assert(
+      fc.property(
+        printable('/,'),
+        fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }),
+        fc.array(printable('/,'), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/')),
+        fc.array(headerName, { minLength: 0, maxLength: 40 }),
+        fc.stringMatching(/^[0-9a-fA-F]{64}$/),
+        fc.constantFrom('', ' ', ',', 'x', '\t'),
+        (id, when, service, names, signature, tail) => {
+          const date = when.toISOString().slice(0, 10);
+          const h = `TC3-HMAC-SHA256 Credential=${id}/${date}/${service}/tc3_request, SignedHeaders=${names.join(';')}, Signature=${signature}${tail}`;
+          assert.deepEqual(parseTc3Authorization(h), parseTc3AuthorizationGeneral(h), h);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the SDK form itself takes the one expression and gives the fields', () => {
+    const h = `TC3-HMAC-SHA256 Credential=AKID/2026-11-28/http://127/tc3_request, SignedHeaders=content-type;host;x-tc-action, Signature=${'0f'.repeat(32)}`;
+    assert.deepEqual(parseTc3Authorization(h), {
+      secretId: 'AKID',
+      date: '2026-11-28',
+      service: 'http://127',
+      signedHeaders: ['content-type', 'host', 'x-tc-action'],
+      signature: '0f'.repeat(32),
+    });
+    assert.deepEqual(parseTc3Authorization(h), parseTc3AuthorizationGeneral(h));
+  });
+});
+
 describe('cross-check with the official Node SDK signer', () => {
   const cases: { method: 'GET' | 'POST'; endpoint: string; service: string; query: string }[] = [];
   for (const method of ['GET', 'POST'] as const) {
@@ -433,6 +480,17 @@ describe('verifyTc3', () => {
     // 1717977600 is 2024-06-10T00:00:00Z (08:00 in UTC+8, where a local-time client would still say the 10th).
     assert.equal(tc3Date(1717977599), '2024-06-09');
     assert.equal(tc3Date('1717977600'), '2024-06-10');
+    // The last answer is kept: alternating timestamps, the same one as number and string, and '' (0) stay right.
+    for (const [t, d] of [
+      [1717977599, '2024-06-09'],
+      ['1717977599', '2024-06-09'],
+      [1717977600, '2024-06-10'],
+      ['', '1970-01-01'],
+      ['', '1970-01-01'],
+      [1717977599, '2024-06-09'],
+    ] as const) {
+      assert.equal(tc3Date(t), d, String(t));
+    }
   });
 
   it('hashes UNSIGNED-PAYLOAD instead of the body when X-TC-Content-SHA256 says so', () => {
