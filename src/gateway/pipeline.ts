@@ -2,7 +2,7 @@
 // socket, Fastify's router under `inject()`). Decode, version and action, authentication, rate limit, parameters,
 // the caller's policy, the action's handler; every failure becomes an envelope here. Knows no HTTP.
 
-import type { Services } from '../actions/context.js';
+import type { ActionContext, Services } from '../actions/context.js';
 import type { ActionDefinition } from '../actions/define-action.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
@@ -89,10 +89,19 @@ export function createApiPipeline(deps: PipelineDeps): ApiPipeline {
       if (evaluate(caller, def.permission) === 'deny-action') {
         throw new DomainError('AuthError', `Your policies do not allow ${def.permission}.`);
       }
-      const result = await def.handle(
-        { ...deps.services, caller, requestId: x.requestId, language: lang, log: x.log },
-        params,
-      );
+      const { iam, orders, certificates, ca } = deps.services;
+      // Named, not spread: the assembled services carry many more fields than a handler may see.
+      const ctx: ActionContext = {
+        iam,
+        orders,
+        certificates,
+        ca,
+        caller,
+        requestId: x.requestId,
+        language: lang,
+        log: x.log,
+      };
+      const result = await def.handle(ctx, params);
       return { body: successBody(x.requestId, result), code: 'Success', action };
     } catch (e) {
       const failure = toWireFailure(e, lang, def?.errors);
