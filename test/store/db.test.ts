@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import { openStore, type Store } from '../../src/store/db.js';
+import { openStore, type Store, sqlText } from '../../src/store/db.js';
 import { migrationProvider } from '../../src/store/migrations.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tcssl-db-'));
@@ -236,6 +236,89 @@ describe('Store.read', () => {
   });
 });
 
+/** What sqlText promises, on either backend. */
+async function sqlTextContract(store: Store): Promise<void> {
+  const metaKeys = async () =>
+    (await store.read<{ key: string }>('select key from meta order by key', [])).map((r) => r.key);
+  const root = sqlText(store.db);
+  assert.equal(await root.run('insert into meta (key, value) values (?, ?)', ['t-root', '1']), 1);
+  assert.deepEqual(await root.all('select key, value from meta where key = ?', ['t-root']), [
+    { key: 't-root', value: '1' },
+  ]);
+
+  // In a transaction: its statements see its own writes, others do not until the commit.
+  await store.tx(async (db) => {
+    const q = sqlText(db);
+    assert.notEqual(q, root);
+    assert.equal(await q.run('insert into meta (key, value) values (?, ?)', ['t-tx', '1']), 1);
+    assert.equal((await q.all<{ value: string }>('select value from meta where key = ?', ['t-tx']))[0]?.value, '1');
+    assert.ok(!(await metaKeys()).includes('t-tx'), 'not visible outside before the commit');
+    assert.equal(await q.run('update meta set value = ? where key like ?', ['2', 't-%']), 2);
+    assert.equal(await q.run('update meta set value = ? where key = ?', ['2', 'no such key']), 0);
+  });
+  assert.deepEqual(await root.all('select key, value from meta where key like ? order by key', ['t-%']), [
+    { key: 't-root', value: '2' },
+    { key: 't-tx', value: '2' },
+  ]);
+
+  // A throw rolls back builder and SQL-text writes together; the transaction's handle is gone afterwards.
+  let kept: Parameters<typeof sqlText>[0] | undefined;
+  await assert.rejects(
+    store.tx(async (db) => {
+      kept = db;
+      await db.insertInto('meta').values({ key: 't-builder', value: '1' }).execute();
+      await sqlText(db).run('insert into meta (key, value) values (?, ?)', ['t-text', '1']);
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
+  const keys = await metaKeys();
+  assert.ok(!keys.includes('t-builder') && !keys.includes('t-text'), 'both rolled back');
+  assert.throws(() => sqlText(kept as NonNullable<typeof kept>), /not a store connection/);
+  assert.throws(() => sqlText({} as never), /not a store connection/);
+}
+
+describe('sqlText', () => {
+  test('runs in the store or in the transaction it is given, and rolls back with it (SQLite)', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      await sqlTextContract(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('outside a transaction it waits for an open one instead of joining it (SQLite: one connection)', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => {
+        entered = r;
+      });
+      let release!: () => void;
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      const tx = store.tx(async (db) => {
+        await db.insertInto('meta').values({ key: 'in-tx', value: '1' }).execute();
+        entered();
+        await held;
+        throw new Error('rolled back');
+      });
+      await inside;
+      const outside = sqlText(store.db).run('insert into meta (key, value) values (?, ?)', ['outside', '1']);
+      release();
+      await assert.rejects(tx, /rolled back/);
+      assert.equal(await outside, 1);
+      const keys = (await store.read<{ key: string }>('select key from meta', [])).map((r) => r.key);
+      assert.ok(keys.includes('outside'), 'the write made outside survived the rollback');
+      assert.ok(!keys.includes('in-tx'));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('two stores on one file', () => {
   test('two openStore on the same file (the CLI and a server) can both write and see each other', async () => {
     const dir = freshDir();
@@ -340,6 +423,7 @@ describe('openStore on PostgreSQL', {
         const row = await store.db.selectFrom('accounts').selectAll().executeTakeFirstOrThrow();
         assert.equal(typeof row.created_at, 'number');
         assert.equal(row.created_at, 1_700_000_000_000);
+        await sqlTextContract(store);
       } finally {
         await store.close();
       }
