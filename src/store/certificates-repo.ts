@@ -1,8 +1,17 @@
 // Certificate rows and their operation log. Reads are split from writes: handlers get only the reader, and
 // every write goes through orders/, which puts the row change and its log entry in one transaction.
 
-import { sql } from 'kysely';
+import {
+  type CertificateFilter,
+  dialectOf,
+  type ListedCertificate,
+  listCertificates,
+  readThrough,
+  type SqlRead,
+} from './certificate-list.js';
 import type { Db } from './db.js';
+
+export type { CertificateFilter, ListedCertificate } from './certificate-list.js';
 
 /** Statuses that give a free certificate's quota back (orders/status.ts: Cancelled, Refunded). The store may
  * not import the domain's status table, so the two codes are named here for this one query. */
@@ -11,28 +20,9 @@ const FREED_STATUSES = { cancelled: 7, refunded: 14 } as const;
 import { findDcvChecks } from './dcv-repo.js';
 import type { CertificatePatch, CertificateRow, DcvCheckRow, NewCertificate, OperateLogRow } from './schema.js';
 
-export interface CertificateFilter {
-  ownerUin: string;
-  /** null: every project */
-  projects: number[] | null;
-  excludeProjects: number[];
-  statuses?: number[];
-  searchKey?: string;
-  certificateIds?: string[];
-  source?: string;
-  /** 'buy': everything but uploads */
-  notSource?: string;
-  /** every tag must be on the certificate */
-  tags?: Array<{ TagKey: string; TagValue: string }>;
-  isDv?: boolean;
-  expiringBefore?: number;
-  /** expiration sort; default is newest first by creation */
-  sort?: 'ASC' | 'DESC';
-}
-
 export interface CertificateReader {
   find(ownerUin: string, certificateId: string): Promise<CertificateRow | undefined>;
-  list(f: CertificateFilter, offset: number, limit: number): Promise<{ total: number; rows: CertificateRow[] }>;
+  list(f: CertificateFilter, offset: number, limit: number): Promise<{ total: number; rows: ListedCertificate[] }>;
   logs(
     ownerUin: string,
     opts: { from?: number; to?: number; offset: number; limit: number },
@@ -44,40 +34,12 @@ export interface CertificateReader {
   dcvChecks(certificateId: string): Promise<DcvCheckRow[]>;
 }
 
-/** `column LIKE %text%` matching text literally: % and _ escaped, with an explicit ESCAPE (SQLite has none by
- * default; PostgreSQL's is the same backslash). */
-function contains(column: 'tags' | 'alias' | 'domain' | 'certificate_id', text: string) {
-  return sql<boolean>`${sql.ref(column)} like ${`%${escapeLike(text)}%`} escape '\\'`;
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 /**
- * True when the filter narrows by owner, projects and statuses only (the console's and the SDKs' usual listing),
- * which certificate_counts answers without counting the account's rows (75 ms at 1,000,000 on SQLite). Any other
- * field that is set, including one added later, falls back to COUNT(*); '' and [] set nothing, as in list.
+ * The reader over db. `read` runs the listing's SQL text: `Store.read` for a server's hot path (on SQLite, the
+ * read-only connection, never behind another request's transaction); db itself by default.
  */
-function countsAnswer(f: CertificateFilter): boolean {
-  const { ownerUin, projects, excludeProjects, statuses, sort, ...others } = f;
-  return Object.values(others).every((v) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0));
-}
-
-/** The number of certificates matching list's owner, project and status conditions, from certificate_counts. */
-async function sumCounts(db: Db, f: CertificateFilter): Promise<number> {
-  let q = db
-    .selectFrom('certificate_counts')
-    .select((eb) => eb.fn.sum<number | string | null>('count').as('n'))
-    .where('owner_uin', '=', f.ownerUin);
-  if (f.projects !== null) q = q.where('project_id', 'in', f.projects);
-  if (f.excludeProjects.length > 0) q = q.where('project_id', 'not in', f.excludeProjects);
-  if (f.statuses && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
-  // SUM is NULL over no rows, and PostgreSQL returns it as numeric, which pg reads as a string.
-  return Number((await q.executeTakeFirstOrThrow()).n ?? 0);
-}
-
-export function certificateReader(db: Db): CertificateReader {
+export function certificateReader(db: Db, read: SqlRead = readThrough(db)): CertificateReader {
+  const dialect = dialectOf(db);
   return {
     async find(ownerUin, certificateId) {
       return db
@@ -88,41 +50,7 @@ export function certificateReader(db: Db): CertificateReader {
         .executeTakeFirst();
     },
 
-    async list(f, offset, limit) {
-      let q = db.selectFrom('certificates').where('owner_uin', '=', f.ownerUin);
-      if (f.projects !== null) {
-        if (f.projects.length === 0) return { total: 0, rows: [] };
-        q = q.where('project_id', 'in', f.projects);
-      }
-      if (f.excludeProjects.length > 0) q = q.where('project_id', 'not in', f.excludeProjects);
-      if (f.statuses && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
-      if (f.certificateIds && f.certificateIds.length > 0) q = q.where('certificate_id', 'in', f.certificateIds);
-      if (f.source) q = q.where('source', '=', f.source);
-      if (f.notSource) q = q.where('source', '!=', f.notSource);
-      for (const t of f.tags ?? []) {
-        // Tags are stored as the JSON of [{TagKey, TagValue}] in that key order, so a pair is a substring.
-        const pair = JSON.stringify({ TagKey: t.TagKey, TagValue: t.TagValue });
-        q = q.where(contains('tags', pair));
-      }
-      if (f.isDv !== undefined) q = q.where('is_dv', '=', f.isDv ? 1 : 0);
-      if (f.expiringBefore !== undefined) {
-        const before = f.expiringBefore;
-        q = q.where('cert_end', 'is not', null).where('cert_end', '<', before);
-      }
-      if (f.searchKey) {
-        const key = f.searchKey;
-        q = q.where((eb) => eb.or([contains('certificate_id', key), contains('alias', key), contains('domain', key)]));
-      }
-      const total = countsAnswer(f)
-        ? await sumCounts(db, f)
-        : Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-      let page = q.selectAll();
-      page = f.sort
-        ? page.orderBy('cert_end', f.sort === 'ASC' ? 'asc' : 'desc').orderBy('certificate_id')
-        : page.orderBy('created_at', 'desc').orderBy('certificate_id', 'desc');
-      const rows = await page.limit(limit).offset(offset).execute();
-      return { total, rows };
-    },
+    list: (f, offset, limit) => listCertificates(read, dialect, f, offset, limit),
 
     async logs(ownerUin, opts) {
       let q = db.selectFrom('operate_logs').where('owner_uin', '=', ownerUin);

@@ -452,8 +452,8 @@ test('the first page is read in the index order and its total from certificate_c
         assert.ok(total > 4000, `total ${total}`);
         assert.equal(queries.length, 2, 'one query for the total, one for the page');
         const [count, page] = queries;
-        assert.match(count.sql, /from "certificate_counts"/);
-        assert.doesNotMatch(count.sql, /"certificates"/);
+        assert.match(count.sql, /from certificate_counts /);
+        assert.doesNotMatch(count.sql, /\bcertificates\b/);
         const plan = await explain(page);
         if (store.dialect === 'postgres') {
           assert.match(plan, /Index Scan Backward using certificates_owner_created/, plan);
@@ -470,7 +470,7 @@ test('the first page is read in the index order and its total from certificate_c
       // Any other condition is counted from the rows.
       queries.length = 0;
       await reader.list({ ...base, searchKey: 'x0001' }, 0, 10);
-      assert.match(queries[0].sql, /count\(\*\) as "n" from "certificates"/);
+      assert.match(queries[0].sql, /count\(\*\) as n from certificates /);
     } finally {
       await recording.destroy();
     }
