@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { commonFields, rowToCertificates } from '../../src/actions/present.js';
+import { commonFields, formatTime, rowToCertificates } from '../../src/actions/present.js';
 import { newOrderRow } from '../../src/orders/orders.js';
 import { findProduct, freeProduct, PRODUCTS } from '../../src/orders/products.js';
 import { STATUS_NAMES, type StatusCode } from '../../src/orders/status.js';
@@ -163,4 +163,15 @@ test('the fields shared with DescribeCertificate(Detail) equal the model from th
     }),
     { numRuns: 500 },
   );
+});
+
+test("formatTime writes toISOString's Beijing-time form, its sign and six digits beyond 9999, and its RangeError", () => {
+  fc.assert(
+    fc.property(timeArb, (ms) => assert.equal(formatTime(ms), modelTime(ms))),
+    { numRuns: 5000 },
+  );
+  assert.equal(formatTime(Date.UTC(2026, 10, 27, 16, 5, 9)), '2026-11-28 00:05:09');
+  assert.equal(formatTime(YEAR_10000), '+010000-01-01 00:00');
+  assert.equal(formatTime(null), '');
+  assert.throws(() => formatTime(8.64e15), RangeError);
 });
