@@ -6,7 +6,7 @@ import { DomainError } from '../errors.js';
 import type { Caller } from '../iam/caller.js';
 import { evaluate } from '../iam/policy.js';
 import { checkCsrSubject, createCsr } from '../pki/csr.js';
-import * as certs from '../store/certificates-repo.js';
+import * as writes from '../store/certificate-writes.js';
 import type { CertificateRow } from '../store/schema.js';
 import { checkOrderInfo } from './contacts.js';
 import { normalizeDomain } from './domains.js';
@@ -95,7 +95,7 @@ export async function applyFree(
       next_check_at: now,
       created_at: now,
     });
-    await certs.insertCertificate(db, row);
+    await writes.insertCertificate(db, row);
     await createChallenges(db, row, input.verifyType, now);
     await orders.log(db, row, null, { caller, action, detail: `free DV certificate for ${domain}`, ...change });
     return row;

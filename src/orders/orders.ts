@@ -7,9 +7,11 @@ import { DomainError } from '../errors.js';
 import { actorOf, type Caller } from '../iam/caller.js';
 import { evaluate } from '../iam/policy.js';
 import type { SecretBox } from '../pki/secret-box.js';
+import * as writes from '../store/certificate-writes.js';
 import * as certs from '../store/certificates-repo.js';
 import type { Db, Store } from '../store/db.js';
 import { findDcvChecks as dcvChecksOf } from '../store/dcv-repo.js';
+import { findCertificate } from '../store/hot-reads.js';
 import type { CertificatePatch, CertificateRow } from '../store/schema.js';
 import { type ApplyInput, applyFree } from './apply.js';
 import { download } from './download.js';
@@ -127,9 +129,12 @@ export class Orders {
     action: string,
     opts: { forUpdate?: boolean } = {},
   ): Promise<CertificateRow> {
+    // Outside a transaction the row is read on the store's read path (SQLite: the read-only connection).
     const row = opts.forUpdate
-      ? await certs.findForUpdate(db, this.store.dialect, caller.uin, certificateId)
-      : await certs.certificateReader(db).find(caller.uin, certificateId);
+      ? await writes.findForUpdate(db, this.store.dialect, caller.uin, certificateId)
+      : db === this.store.db
+        ? await findCertificate(this.store, caller.uin, certificateId)
+        : await certs.certificateReader(db).find(caller.uin, certificateId);
     if (!row)
       throw new DomainError('NotFound', `certificate ${JSON.stringify(certificateId)} does not exist`, 'CertificateId');
     const decision = evaluate(caller, `ssl:${action}`, Number(row.project_id));
@@ -150,7 +155,7 @@ export class Orders {
    */
   async apply(db: Db, row: CertificateRow, patch: CertificatePatch, change: Change): Promise<CertificateRow> {
     const now = this.now();
-    const ok = await certs.updateCertificate(db, row.certificate_id, row.version, { ...patch, updated_at: now });
+    const ok = await writes.updateCertificate(db, row.certificate_id, row.version, { ...patch, updated_at: now });
     if (!ok) {
       throw new DomainError('Unavailable', `certificate ${row.certificate_id} was changed concurrently; retry`);
     }
@@ -160,7 +165,7 @@ export class Orders {
   }
 
   async log(db: Db, row: CertificateRow, fromStatus: number | null, change: Change): Promise<void> {
-    await certs.insertOperateLog(db, {
+    await writes.insertOperateLog(db, {
       log_id: randomUUID(),
       certificate_id: row.certificate_id,
       owner_uin: row.owner_uin,
@@ -214,7 +219,7 @@ export class Orders {
         tags: JSON.stringify(input.tags ?? []),
         created_at: now,
       });
-      await certs.insertCertificate(db, row);
+      await writes.insertCertificate(db, row);
       await this.log(db, row, null, { caller, action: 'CreateCertificate', ...change });
       return { certificateIds: [certificateId], dealIds: [dealId] };
     });

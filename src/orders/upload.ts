@@ -7,6 +7,7 @@ import { evaluate } from '../iam/policy.js';
 import { parseCertificatePem, splitPemChain } from '../pki/certificate-info.js';
 import { matchesPrivateKey } from '../pki/csr.js';
 import type { SecretBox } from '../pki/secret-box.js';
+import * as writes from '../store/certificate-writes.js';
 import * as certs from '../store/certificates-repo.js';
 import type { CertificateRow } from '../store/schema.js';
 import { type Change, newCertificateId, newOrderRow, type Orders } from './orders.js';
@@ -88,7 +89,7 @@ export async function upload(
       cert_end: leaf.notAfter,
       created_at: now,
     });
-    await certs.insertCertificate(db, row);
+    await writes.insertCertificate(db, row);
     await orders.log(db, row, null, { caller, action, detail: `uploaded ${domain}`, ...change });
     return { row, repeatOf: null };
   });

@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IssuedLeaf, LeafRequest as SignerLeafRequest } from '../pki/signer.js';
+import * as writes from '../store/certificate-writes.js';
 import * as certs from '../store/certificates-repo.js';
 import type { Store } from '../store/db.js';
 import type { CertificateRow } from '../store/schema.js';
@@ -204,7 +205,7 @@ export class Worker {
     detail: string,
   ): Promise<boolean> {
     const written = await this.deps.store.tx(async (db) => {
-      const current = await certs.findForUpdate(db, this.deps.store.dialect, row.owner_uin, row.certificate_id);
+      const current = await writes.findForUpdate(db, this.deps.store.dialect, row.owner_uin, row.certificate_id);
       if (!current || current.status !== Status.Reviewing || current.claimed_by !== this.id) return false;
       await this.deps.orders.apply(
         db,

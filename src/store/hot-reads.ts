@@ -9,13 +9,20 @@ import type { CertificateRow, DcvCheckRow } from './schema.js';
 const FIND = 'select * from certificates where certificate_id = ? and owner_uin = ?';
 const DCV_CHECKS = 'select * from dcv_checks where certificate_id = ? order by created_at, domain';
 
+/** The caller's certificate as last committed, through `store.read`. */
+export async function findCertificate(
+  store: Store,
+  ownerUin: string,
+  certificateId: string,
+): Promise<CertificateRow | undefined> {
+  return (await store.read<CertificateRow>(FIND, [certificateId, ownerUin]))[0];
+}
+
 /** `base` with its one-row find and its domain checks read through `store.read`. */
 export function withHotReads(store: Store, base: CertificateReader): CertificateReader {
   return {
     ...base,
-    async find(ownerUin, certificateId) {
-      return (await store.read<CertificateRow>(FIND, [certificateId, ownerUin]))[0];
-    },
+    find: (ownerUin, certificateId) => findCertificate(store, ownerUin, certificateId),
     dcvChecks: (certificateId) => store.read<DcvCheckRow>(DCV_CHECKS, [certificateId]),
   };
 }
