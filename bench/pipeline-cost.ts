@@ -1,0 +1,72 @@
+// The CPU cost of one API call through the pipeline (decode, TC3, key, parameters, handler, envelope) in this
+// process, without HTTP or a load generator: `node --import tsx bench/pipeline-cost.ts [action] [calls]`, with
+// action one of describe, submit, create, list. Quick to repeat while changing the code, and steady enough to
+// compare two versions on one machine (five rounds are printed; take the lowest). Add `--cpu-prof` before
+// `--import` for a profile of the calls. The HTTP side is what `npm run bench` adds.
+
+import { ACTIONS } from '../src/actions/index.js';
+import { createApiPipeline } from '../src/gateway/pipeline.js';
+import { MemoryRateLimiter } from '../src/gateway/rate-limit.js';
+import { Tc3KeyCache } from '../src/gateway/signature-v3.js';
+import { startWorld } from '../test/support/world.js';
+import { PARSE_CSR, PARSE_DOMAIN, type PresignedRequest, presign, type Target } from './requests.js';
+
+const [which = 'describe', callsArg = '10000'] = process.argv.slice(2);
+const calls = Number(callsArg);
+const world = await startWorld({ rateLimit: { enabled: false } });
+const target: Target = {
+  host: '127.0.0.1',
+  port: world.port,
+  creds: { Uin: world.account.uin, SecretId: world.account.secretId, SecretKey: world.account.secretKey },
+};
+const pipeline = createApiPipeline({
+  config: world.config,
+  services: world.services,
+  rateLimiter: new MemoryRateLimiter(),
+  actions: ACTIONS,
+  now: Date.now,
+  keyCache: new Tc3KeyCache(),
+});
+const silent = { info() {}, warn() {}, error() {} };
+
+async function call(r: PresignedRequest) {
+  const headers: Record<string, string> = { host: `${target.host}:${target.port}` };
+  for (const [k, v] of Object.entries(r.headers)) headers[k.toLowerCase()] = v;
+  return pipeline({ method: r.method, url: r.path, headers, body: Buffer.from(r.body), requestId: 'r', log: silent });
+}
+
+try {
+  const created = await call(presign(target, 'CreateCertificate', { ProductId: 48, DomainNum: 1, TimeSpan: 1 }));
+  const id = (JSON.parse(created.body) as { Response: { CertificateIds: string[] } }).Response.CertificateIds[0];
+  const requests: Record<string, () => PresignedRequest> = {
+    describe: () => presign(target, 'DescribeCertificate', { CertificateId: id }),
+    create: () => presign(target, 'CreateCertificate', { ProductId: 48, DomainNum: 1, TimeSpan: 1 }),
+    list: () => presign(target, 'DescribeCertificates', { Offset: 0, Limit: 10 }),
+    // The same order submitted again and again: each call replaces its information, as a retrying client would.
+    submit: () =>
+      presign(target, 'SubmitCertificateInformation', {
+        CertificateId: id,
+        CsrType: 'parse',
+        CsrContent: PARSE_CSR,
+        CertificateDomain: PARSE_DOMAIN,
+        ContactEmail: 'ops@example.com',
+        VerifyType: 'DNS',
+      }),
+  };
+  const make = requests[which];
+  if (!make) throw new Error(`unknown action ${which}; one of ${Object.keys(requests).join(', ')}`);
+  const request = make();
+  const first = await call(request);
+  if (first.code !== 'Success') throw new Error(`${which} failed: ${first.body}`);
+  for (let i = 0; i < Math.min(calls, 2000); i++) await call(request);
+  const rounds: string[] = [];
+  for (let round = 0; round < 5; round++) {
+    const before = process.cpuUsage();
+    for (let i = 0; i < calls; i++) await call(request);
+    const used = process.cpuUsage(before);
+    rounds.push(((used.user + used.system) / calls).toFixed(1));
+  }
+  console.log(`${which}: CPU µs a call, five rounds of ${calls}: ${rounds.join(' ')}`);
+} finally {
+  await world.close();
+}
