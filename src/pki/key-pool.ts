@@ -9,8 +9,8 @@ export interface KeyPoolOptions {
   size: number;
   /** Generations in flight while refilling; default 2, leaving libuv's default 4 threads for other work. */
   concurrency?: number;
-  /** Injectable for tests; default generateKey. */
-  generate?: (spec: KeySpec) => Promise<GeneratedKey>;
+  /** Default generateKey. `urgent` when a take waits for the key, rather than a refill. */
+  generate?: (spec: KeySpec, urgent: boolean) => Promise<GeneratedKey>;
   /** Told of a failed background generation; refilling then pauses until the next take. */
   onError?: (err: unknown) => void;
 }
@@ -19,7 +19,7 @@ export class KeyPool {
   readonly #spec: KeySpec;
   readonly #size: number;
   readonly #concurrency: number;
-  readonly #generate: (spec: KeySpec) => Promise<GeneratedKey>;
+  readonly #generate: (spec: KeySpec, urgent: boolean) => Promise<GeneratedKey>;
   readonly #onError: (err: unknown) => void;
   readonly #ready: GeneratedKey[] = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -35,7 +35,7 @@ export class KeyPool {
     this.#spec = opts.spec;
     this.#size = opts.size;
     this.#concurrency = concurrency;
-    this.#generate = opts.generate ?? generateKey;
+    this.#generate = opts.generate ?? ((spec) => generateKey(spec));
     this.#onError = opts.onError ?? (() => {});
   }
 
@@ -50,7 +50,7 @@ export class KeyPool {
     this.#paused = false;
     const key = this.#ready.shift();
     this.#refill();
-    return key ? Promise.resolve(key) : this.#generateOne();
+    return key ? Promise.resolve(key) : this.#generateOne(true);
   }
 
   /** Keys ready now. */
@@ -69,7 +69,7 @@ export class KeyPool {
     if (!this.#started || this.#closed || this.#paused) return;
     // Counting in-flight generations against the target is what keeps the pool from ever exceeding it.
     while (this.#ready.length + this.#inFlight.size < this.#size && this.#inFlight.size < this.#concurrency) {
-      const run: Promise<void> = this.#generateOne().then(
+      const run: Promise<void> = this.#generateOne(false).then(
         (key) => {
           if (!this.#closed) this.#ready.push(key);
         },
@@ -91,7 +91,7 @@ export class KeyPool {
   }
 
   // Through a promise even if an injected generator throws synchronously.
-  #generateOne(): Promise<GeneratedKey> {
-    return Promise.resolve().then(() => this.#generate(this.#spec));
+  #generateOne(urgent: boolean): Promise<GeneratedKey> {
+    return Promise.resolve().then(() => this.#generate(this.#spec, urgent));
   }
 }

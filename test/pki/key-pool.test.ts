@@ -98,6 +98,29 @@ describe('KeyPool', () => {
     await pool.close();
   });
 
+  test('tells the generator which keys someone waits for: a take from an empty pool, not a refill', async () => {
+    const urgency: boolean[] = [];
+    const gen = instantGenerator();
+    const pool = new KeyPool({
+      spec,
+      size: 1,
+      concurrency: 1,
+      generate: (_spec, urgent) => {
+        urgency.push(urgent);
+        return gen.generate();
+      },
+    });
+    pool.start();
+    const taken = pool.take(); // empty yet: made for this take, besides the refill's
+    await taken;
+    await settle();
+    assert.deepEqual(urgency.sort(), [false, true]);
+    await pool.take(); // from the pool: only its refill
+    await settle();
+    assert.deepEqual(urgency.sort(), [false, false, true]);
+    await pool.close();
+  });
+
   test('with size 0 never pools and generates every key on demand', async () => {
     const gen = instantGenerator();
     const pool = new KeyPool({ spec, size: 0, generate: gen.generate });
