@@ -76,6 +76,9 @@ export const configSchema = z.strictObject({
       rsaPoolSize: z.number().int().min(0).max(1000).default(16),
       /** ECDSA P-256 keys kept ready (cheap to make, so a small pool). */
       ecPoolSize: z.number().int().min(0).max(1000).default(4),
+      /** Threads that make RSA keys at the lowest CPU priority (nice 19, on Linux), so key generation only gets the CPU
+       * that requests leave idle; unset means one per core. 0 makes them on libuv's threadpool at normal priority. */
+      threads: z.number().int().min(0).max(64).optional(),
     })
     .prefault({}),
   dcv: z
@@ -148,6 +151,7 @@ const ENV: Record<string, string[]> = {
   TCSSL_MAX_IN_FLIGHT: ['limits', 'maxInFlight'],
   TCSSL_DRAIN_DELAY_MS: ['limits', 'drainDelayMs'],
   TCSSL_RSA_POOL_SIZE: ['keys', 'rsaPoolSize'],
+  TCSSL_KEY_THREADS: ['keys', 'threads'],
   TCSSL_DCV_HTTP_PORT: ['dcv', 'httpPort'],
   TCSSL_DCV_HTTPS_PORT: ['dcv', 'httpsPort'],
   TCSSL_DCV_ALLOW_PRIVATE: ['dcv', 'allowPrivateAddresses'],

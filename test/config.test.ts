@@ -122,6 +122,13 @@ describe('loadConfig', () => {
     assert.equal(c.dcv.allowPrivateAddresses, true);
   });
 
+  test('TCSSL_KEY_THREADS sets the key threads; unset, the count is left to the key source (one per core)', () => {
+    assert.equal(loadConfig({ env: { TCSSL_KEY_THREADS: '0' } }).keys.threads, 0);
+    assert.equal(loadConfig({ env: { TCSSL_KEY_THREADS: '3' } }).keys.threads, 3);
+    assert.equal(loadConfig({}).keys.threads, undefined);
+    assert.throws(() => loadConfig({ env: { TCSSL_KEY_THREADS: '65' } }), /at keys\.threads:/);
+  });
+
   test('string variables that look like numbers or booleans stay strings', () => {
     const digits = '1234567890'.repeat(6) + '1234';
     const c = loadConfig({ env: { TCSSL_DATA: '2024', TCSSL_MASTER_KEY: digits, TCSSL_PUBLIC_BASE_URL: 'true' } });

@@ -57,6 +57,7 @@ export async function assemble(config: Config, opts: AssembleOptions = {}): Prom
   const iam = new Iam({ store, box });
   const keys = new KeySourcePools(
     opts.issuing ? { 'RSA-2048': config.keys.rsaPoolSize, 'EC-P256': config.keys.ecPoolSize } : {},
+    { keyThreads: config.keys.threads, log: opts.log },
   );
   const ca = opts.issuing
     ? await CertificateAuthority.open({
