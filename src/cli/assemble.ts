@@ -115,7 +115,7 @@ export async function assemble(config: Config, opts: AssembleOptions = {}): Prom
     responder,
     iam,
     orders,
-    certificates: withHotReads(store, certs.certificateReader(store.db)),
+    certificates: withHotReads(store, certs.certificateReader(store.db, store.read)),
     async close() {
       await worker?.stop();
       await keys.close();
