@@ -18,7 +18,7 @@ export type { CertificateFilter, ListedCertificate } from './certificate-list.js
 const FREED_STATUSES = { cancelled: 7, refunded: 14 } as const;
 
 import { findDcvChecks } from './dcv-repo.js';
-import type { CertificatePatch, CertificateRow, DcvCheckRow, NewCertificate, OperateLogRow } from './schema.js';
+import type { CertificateRow, DcvCheckRow, OperateLogRow } from './schema.js';
 
 export interface CertificateReader {
   find(ownerUin: string, certificateId: string): Promise<CertificateRow | undefined>;
@@ -83,32 +83,8 @@ export function certificateReader(db: Db, read: SqlRead = readThrough(db)): Cert
   };
 }
 
-export async function insertCertificate(db: Db, row: NewCertificate): Promise<void> {
-  await db.insertInto('certificates').values(row).execute();
-}
-
-/** Applies patch only if the row still has `version`; false when someone else changed it first. */
-export async function updateCertificate(
-  db: Db,
-  certificateId: string,
-  version: number,
-  patch: CertificatePatch,
-): Promise<boolean> {
-  const r = await db
-    .updateTable('certificates')
-    .set({ ...patch, version: version + 1 })
-    .where('certificate_id', '=', certificateId)
-    .where('version', '=', version)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
 export async function deleteCertificate(db: Db, certificateId: string): Promise<void> {
   await db.deleteFrom('certificates').where('certificate_id', '=', certificateId).execute();
-}
-
-export async function insertOperateLog(db: Db, row: OperateLogRow): Promise<void> {
-  await db.insertInto('operate_logs').values(row).execute();
 }
 
 /** Free certificates whose information was submitted and that were not cancelled or refunded. */
@@ -123,22 +99,6 @@ export async function countFreeCertificatesInUse(db: Db, ownerUin: string, excep
   if (exceptId !== null) q = q.where('certificate_id', '!=', exceptId);
   const r = await q.executeTakeFirstOrThrow();
   return Number(r.n);
-}
-
-/** Reads one certificate and locks it until the transaction ends (SQLite's BEGIN IMMEDIATE already holds the
- * database write lock, so only PostgreSQL needs FOR UPDATE). */
-export async function findForUpdate(
-  db: Db,
-  dialect: 'sqlite' | 'postgres',
-  ownerUin: string,
-  certificateId: string,
-): Promise<CertificateRow | undefined> {
-  const q = db
-    .selectFrom('certificates')
-    .selectAll()
-    .where('certificate_id', '=', certificateId)
-    .where('owner_uin', '=', ownerUin);
-  return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
 }
 
 /**

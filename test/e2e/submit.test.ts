@@ -10,7 +10,7 @@ import { MemoryRateLimiter } from '../../src/gateway/rate-limit.js';
 import { buildServer } from '../../src/gateway/server.js';
 import { newOrderRow } from '../../src/orders/orders.js';
 import { Status } from '../../src/orders/status.js';
-import { insertCertificate } from '../../src/store/certificates-repo.js';
+import { insertCertificate } from '../../src/store/certificate-writes.js';
 import { makeCsr, openssl } from '../support/openssl.js';
 import { SEED_EXAMPLE } from '../support/seed.js';
 import { ALL_FORMS, type SslClient, sdkClient, sdkErrorCode, startWorld, type World } from '../support/world.js';

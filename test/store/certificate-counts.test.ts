@@ -12,13 +12,8 @@ import fc from 'fast-check';
 import { CompiledQuery, Kysely, type LogEvent, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { newOrderRow } from '../../src/orders/orders.js';
-import {
-  type CertificateFilter,
-  certificateReader,
-  deleteCertificate,
-  insertCertificate,
-  updateCertificate,
-} from '../../src/store/certificates-repo.js';
+import { insertCertificate, updateCertificate } from '../../src/store/certificate-writes.js';
+import { type CertificateFilter, certificateReader, deleteCertificate } from '../../src/store/certificates-repo.js';
 import { type Db, openStore, type Store } from '../../src/store/db.js';
 import { migrationProvider } from '../../src/store/migrations.js';
 import type { CertificateRow, Database } from '../../src/store/schema.js';
