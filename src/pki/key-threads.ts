@@ -122,7 +122,9 @@ export class KeyThreads {
   }
 
   #spawn(): void {
-    const worker = new Worker(this.#program, { eval: true });
+    // Without the process's node flags: the program needs no loader (tsx), and a --cpu-prof of the server should
+    // not gain a profile per key thread.
+    const worker = new Worker(this.#program, { eval: true, execArgv: [] });
     const lane: Lane = { worker };
     this.#lanes.add(lane);
     let error: string | undefined;
