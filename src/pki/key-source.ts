@@ -19,6 +19,49 @@ export interface KeySourceOptions {
   keyThreads?: number;
   /** For the key threads' own failures. */
   log?: { error(o: object, msg?: string): void };
+  /** How long a request waits for a low-priority RSA key before one is also made at normal priority; default 10 s. */
+  urgentPatienceMs?: number;
+}
+
+const URGENT_PATIENCE_MS = 10_000;
+
+/**
+ * `first`, unless it has not settled within `ms`: then `fallback()` starts too and whichever gives a value first
+ * wins. A rejection counts only when nothing else can still succeed: `first`'s before the fallback starts (the
+ * fallback then never starts), or the later of the two once both ran.
+ */
+export function patient<T>(first: Promise<T>, fallback: () => Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let pending = 1;
+    const win = (value: T) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(value);
+    };
+    const lose = (err: unknown) => {
+      pending--;
+      if (done || pending > 0) return;
+      done = true;
+      clearTimeout(timer);
+      reject(err);
+    };
+    const timer = setTimeout(() => {
+      if (done) return;
+      pending++;
+      let next: Promise<T>;
+      try {
+        next = fallback();
+      } catch (err) {
+        next = Promise.reject(err);
+      }
+      next.then(win, lose);
+    }, ms);
+    // A waiting request keeps the process up by itself; the timer need not.
+    timer.unref();
+    first.then(win, lose);
+  });
 }
 
 export class KeySourcePools {
@@ -29,6 +72,7 @@ export class KeySourcePools {
   constructor(sizes: Record<string, number>, opts: KeySourceOptions = {}) {
     this.#threads = opts.keyThreads === 0 ? undefined : new KeyThreads({ threads: opts.keyThreads, log: opts.log });
     const threads = this.#threads;
+    const patienceMs = opts.urgentPatienceMs ?? URGENT_PATIENCE_MS;
     for (const [name, spec] of Object.entries(KEY_SPECS)) {
       // RSA only: an EC key takes a tenth of a millisecond, less than a trip to a thread and back.
       const viaThreads = threads && spec.algorithm === 'RSA';
@@ -42,7 +86,12 @@ export class KeySourcePools {
           ...(viaThreads
             ? {
                 concurrency: threads.size,
-                generate: (s, urgent) => generateKey(s, (resolved) => threads.generate(resolved, urgent)),
+                generate: (s, urgent) => {
+                  const onThread = generateKey(s, (resolved) => threads.generate(resolved, urgent));
+                  // A request waiting for a key is not left to nice 19 forever: while both cores stay busy, a
+                  // second generation at normal priority starts after a while, and the first key wins.
+                  return urgent ? patient(onThread, () => generateKey(s), patienceMs) : onThread;
+                },
               }
             : {}),
         }),

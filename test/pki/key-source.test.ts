@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { KeySourcePools } from '../../src/pki/key-source.js';
+import { KeySourcePools, patient } from '../../src/pki/key-source.js';
 import type { GeneratedKey } from '../../src/pki/keys.js';
 
 const linux = process.platform === 'linux';
@@ -71,5 +71,46 @@ describe('KeySourcePools', () => {
     const keys = new KeySourcePools({});
     await assert.rejects(keys.take('DSA-1024'), /unknown key spec DSA-1024/);
     await keys.close();
+  });
+});
+
+describe('patient: a waiting take gets a second chance at normal priority', () => {
+  const later = <T>(ms: number, value: T, fail = false) =>
+    new Promise<T>((resolve, reject) =>
+      setTimeout(() => (fail ? reject(new Error(String(value))) : resolve(value)), ms),
+    );
+
+  test('the first answer in time wins and the fallback never starts', async () => {
+    let started = 0;
+    const fallback = () => {
+      started++;
+      return later(1, 'fallback');
+    };
+    assert.equal(await patient(later(5, 'first'), fallback, 200), 'first');
+    await assert.rejects(patient(later(5, 'boom', true), fallback, 200), /boom/);
+    await later(250, null);
+    assert.equal(started, 0);
+  });
+
+  test('a slow first starts the fallback after the wait, and whichever gives a value first wins', async () => {
+    assert.equal(await patient(later(500, 'first'), () => later(5, 'fallback'), 20), 'fallback');
+    assert.equal(await patient(later(60, 'first'), () => later(500, 'fallback'), 20), 'first');
+    // A failure of either counts only when the other fails too, and then the later error is the answer.
+    assert.equal(await patient(later(60, 'first', true), () => later(150, 'fallback'), 20), 'fallback');
+    assert.equal(await patient(later(200, 'first'), () => later(5, 'fallback', true), 20), 'first');
+    await assert.rejects(
+      patient(later(60, 'first', true), () => later(150, 'last', true), 20),
+      /last/,
+    );
+    assert.equal(
+      await patient(
+        later(60, 'first'),
+        () => {
+          throw new Error('sync');
+        },
+        20,
+      ),
+      'first',
+    );
   });
 });
