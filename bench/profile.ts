@@ -3,7 +3,7 @@
 // server's time goes. The profile itself is copied next to the JSON report: Chrome DevTools (Performance, "Load
 // profile") or speedscope draws it as a flame graph.
 
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 interface ProfileNode {
@@ -65,8 +65,10 @@ export function summariseProfile(dir: string, root: string, outFile: string, n =
   }
   let file: string | undefined;
   if (files.length > 0) {
+    // One file per thread (the checkpointer's worker writes its own): the main thread's is by far the largest.
+    const largest = files.reduce((a, b) => (statSync(join(dir, b)).size > statSync(join(dir, a)).size ? b : a));
     file = join(dirname(outFile), 'server.cpuprofile');
-    copyFileSync(join(dir, files[0]), file);
+    copyFileSync(join(dir, largest), file);
   }
   return { self: top(self, busy, n), total: top(total, busy, n), ...(file ? { file } : {}) };
 }
