@@ -9,7 +9,8 @@ import { createApiPipeline } from '../src/gateway/pipeline.js';
 import { MemoryRateLimiter } from '../src/gateway/rate-limit.js';
 import { Tc3KeyCache } from '../src/gateway/signature-v3.js';
 import { startWorld } from '../test/support/world.js';
-import { PARSE_CSR, PARSE_DOMAIN, type PresignedRequest, presign, type Target } from './requests.js';
+import type { PresignedRequest, Target } from './requests.js';
+import * as req from './requests.js';
 
 const [which = 'describe', callsArg = '10000'] = process.argv.slice(2);
 const calls = Number(callsArg);
@@ -36,22 +37,15 @@ async function call(r: PresignedRequest) {
 }
 
 try {
-  const created = await call(presign(target, 'CreateCertificate', { ProductId: 48, DomainNum: 1, TimeSpan: 1 }));
+  const created = await call(req.createRequests(target)[0]);
   const id = (JSON.parse(created.body) as { Response: { CertificateIds: string[] } }).Response.CertificateIds[0];
+  // The benchmark's own requests; Submit goes to the same order again and again (it replaces its information, as a
+  // retrying client would).
   const requests: Record<string, () => PresignedRequest> = {
-    describe: () => presign(target, 'DescribeCertificate', { CertificateId: id }),
-    create: () => presign(target, 'CreateCertificate', { ProductId: 48, DomainNum: 1, TimeSpan: 1 }),
-    list: () => presign(target, 'DescribeCertificates', { Offset: 0, Limit: 10 }),
-    // The same order submitted again and again: each call replaces its information, as a retrying client would.
-    submit: () =>
-      presign(target, 'SubmitCertificateInformation', {
-        CertificateId: id,
-        CsrType: 'parse',
-        CsrContent: PARSE_CSR,
-        CertificateDomain: PARSE_DOMAIN,
-        ContactEmail: 'ops@example.com',
-        VerifyType: 'DNS',
-      }),
+    describe: () => req.describeRequests(target, [id])[0],
+    create: () => req.createRequests(target)[0],
+    list: () => req.listRequests(target)[0],
+    submit: () => req.submitParseRequests(target, [id], 'TC3-HMAC-SHA256')[0],
   };
   const make = requests[which];
   if (!make) throw new Error(`unknown action ${which}; one of ${Object.keys(requests).join(', ')}`);
