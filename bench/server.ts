@@ -11,7 +11,7 @@ import { call } from '../src/cli/client.js';
 import type { Credentials } from './requests.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli', 'index.js');
+const CLI = join(ROOT, 'dist', 'tcssl.mjs');
 const BASELINE = join(ROOT, 'bench', 'baseline.ts');
 
 /**
@@ -69,7 +69,7 @@ export interface TcsslOptions {
 }
 
 /**
- * `node dist/cli/index.js serve` as a user runs it: production log level (warn) and, by configuration, no rate limits.
+ * `node dist/tcssl.mjs serve` as a user runs it (`npm start`): production log level (warn) and, by configuration, no rate limits.
  * Ready means a signed call was answered without an Error; a first start on an empty store writes credentials.json.
  */
 export async function startTcssl(o: TcsslOptions): Promise<TcsslProcess> {

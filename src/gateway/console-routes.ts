@@ -57,14 +57,14 @@ const HASHED_CACHE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 
 /**
- * dist/console beside the compiled server (dist/gateway/ → dist/console/), or, when the server runs from its
- * TypeScript sources (tsx, tests: src/gateway/ → dist/console/), the build output of the repository.
+ * dist/console beside the compiled server (the bundle dist/tcssl.mjs, or dist/gateway/ → dist/console/), or, when the
+ * server runs from its TypeScript sources (tsx, tests: src/gateway/ → dist/console/), the build output of the
+ * repository.
  */
-export function defaultConsoleDir(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  return here.endsWith(`${sep}dist${sep}gateway${sep}`)
-    ? resolve(here, '../console')
-    : resolve(here, '../../dist/console');
+export function defaultConsoleDir(here = fileURLToPath(new URL('.', import.meta.url))): string {
+  if (here.endsWith(`${sep}dist${sep}gateway${sep}`)) return resolve(here, '../console');
+  if (here.endsWith(`${sep}dist${sep}`)) return resolve(here, 'console');
+  return resolve(here, '../../dist/console');
 }
 
 function securityHeaders(reply: FastifyReply): FastifyReply {

@@ -4,10 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { CONSOLE_CSP, consolePath, registerConsoleRoutes } from '../../src/gateway/console-routes.js';
+import {
+  CONSOLE_CSP,
+  consolePath,
+  defaultConsoleDir,
+  registerConsoleRoutes,
+} from '../../src/gateway/console-routes.js';
 import { tempDir } from '../support/world.js';
 
 const root = tempDir('tcssl-console-routes-');
@@ -129,5 +134,14 @@ describe('console routes', () => {
     const asset = await empty.inject({ method: 'GET', url: '/console/assets/index-AbC123.js' });
     assert.equal(asset.statusCode, 404);
     await empty.close();
+  });
+});
+
+describe('defaultConsoleDir', () => {
+  test("is dist/console beside the bundle, beside tsc's dist/gateway, and the build output from the sources", () => {
+    const at = (...parts: string[]) => `${join(sep, 'app', ...parts)}${sep}`;
+    assert.equal(defaultConsoleDir(at('dist')), join(sep, 'app', 'dist', 'console'));
+    assert.equal(defaultConsoleDir(at('dist', 'gateway')), join(sep, 'app', 'dist', 'console'));
+    assert.equal(defaultConsoleDir(at('src', 'gateway')), join(sep, 'app', 'dist', 'console'));
   });
 });

@@ -115,6 +115,11 @@ export function tcssl(args: string[], opts?: RunOptions): Promise<CliResult> {
   return runNode([...SOURCE_ENTRY, ...args], opts);
 }
 
+/** `node FILE ARGS...` for a built CLI, such as a bundle. */
+export function tcsslFile(file: string, args: string[], opts?: RunOptions): Promise<CliResult> {
+  return runNode([file, ...args], opts);
+}
+
 /** `bin/tcssl.mjs ARGS...`, the file npm links as `tcssl`. */
 export function tcsslBin(args: string[], opts?: RunOptions): Promise<CliResult> {
   return runNode([...BIN_ENTRY, ...args], opts);
@@ -209,6 +214,8 @@ export interface ServeOptions {
   /** More flags after `serve --listen ... --data ...`. */
   args?: string[];
   env?: Record<string, string>;
+  /** What node runs before `serve ...`: by default the TypeScript source through tsx. */
+  entry?: string[];
   /**
    * How long the server may take to accept connections. 20 s is ample on an idle machine (it listens within about
    * 3 s), but a cold start measured 20+ s on a 2-core box busy with other test runs, hence 45 s.
@@ -235,7 +242,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
 
 async function startServeOn(port: number, opts: ServeOptions): Promise<RunningServer> {
   const child = spawnNode(
-    [...SOURCE_ENTRY, 'serve', '--listen', `127.0.0.1:${port}`, '--data', opts.dataDir, ...(opts.args ?? [])],
+    [
+      ...(opts.entry ?? SOURCE_ENTRY),
+      'serve',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--data',
+      opts.dataDir,
+      ...(opts.args ?? []),
+    ],
     opts.env,
   );
   let stdout = '';
