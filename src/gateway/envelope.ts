@@ -79,13 +79,13 @@ export function toWireFailure(
  * a new object cost more than serialising it (Node 20).
  */
 export function successBody(requestId: string, data: Record<string, unknown>): string {
-  const id = JSON.stringify(requestId);
-  if (Object.hasOwn(data, 'RequestId')) return JSON.stringify({ Response: { ...data, RequestId: requestId } });
+  const general = () => JSON.stringify({ Response: { ...data, RequestId: requestId } });
+  if (Object.hasOwn(data, 'RequestId')) return general();
   const json = JSON.stringify(data);
   // data is a plain object, so its JSON is `{}` or `{...}`; a toJSON that answers otherwise gets the general form.
-  if (json === '{}') return `{"Response":{"RequestId":${id}}}`;
-  if (json?.startsWith('{') !== true) return JSON.stringify({ Response: { ...data, RequestId: requestId } });
-  return `{"Response":${json.slice(0, -1)},"RequestId":${id}}}`;
+  if (json?.startsWith('{') !== true) return general();
+  const id = JSON.stringify(requestId);
+  return json === '{}' ? `{"Response":{"RequestId":${id}}}` : `{"Response":${json.slice(0, -1)},"RequestId":${id}}}`;
 }
 
 export function errorBody(requestId: string, code: string, message: string): string {

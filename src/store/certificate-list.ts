@@ -5,7 +5,7 @@
 // V8's own JSON.parse, on either connection.
 
 import { CompiledQuery, PostgresAdapter } from 'kysely';
-import type { Db, Store } from './db.js';
+import { type Db, numberedPlaceholders, type Store } from './db.js';
 import type { CertificateRow } from './schema.js';
 
 export interface CertificateFilter {
@@ -231,9 +231,6 @@ export function dialectOf(db: Db): Dialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
-/** PostgreSQL's text of each listing's SQL ($1, $2... for ?), shared by every reader. */
-const numbered = new Map<string, string>();
-
 /**
  * `Store.read`'s contract over a Kysely connection (numbering the placeholders for PostgreSQL): for a reader made
  * from a connection alone, such as one inside a transaction.
@@ -241,15 +238,7 @@ const numbered = new Map<string, string>();
 export function readThrough(db: Db): SqlRead {
   const postgres = dialectOf(db) === 'postgres';
   return async <T>(sqlText: string, params: ReadonlyArray<string | number | null>) => {
-    let text = sqlText;
-    if (postgres) {
-      text = numbered.get(sqlText) ?? '';
-      if (!text) {
-        let n = 0;
-        text = sqlText.replace(/\?/g, () => `$${++n}`);
-        if (numbered.size < 512) numbered.set(sqlText, text);
-      }
-    }
+    const text = postgres ? numberedPlaceholders(sqlText) : sqlText;
     return (await db.executeQuery<T>(CompiledQuery.raw(text, [...params]))).rows as T[];
   };
 }

@@ -220,6 +220,20 @@ export function rowMapper(names: string[]): (row: unknown[]) => unknown {
   };
 }
 
+const numbered = new Map<string, string>();
+
+/** PostgreSQL's form of SQL text written with `?` placeholders ($1, $2, ...), kept per text. */
+export function numberedPlaceholders(text: string): string {
+  let out = numbered.get(text);
+  if (out === undefined) {
+    let n = 0;
+    out = text.replace(/\?/g, () => `$${++n}`);
+    if (numbered.size >= 1024) numbered.clear();
+    numbered.set(text, out);
+  }
+  return out;
+}
+
 /** The URL without its password, for logs. */
 export function redactUrl(url: string): string {
   try {
@@ -240,17 +254,7 @@ async function openPostgres(url: string): Promise<Store> {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrate(db);
-  const numbered = new Map<string, string>();
-  const dollars = (text: string) => {
-    let out = numbered.get(text);
-    if (out === undefined) {
-      let n = 0;
-      out = text.replace(/\?/g, () => `$${++n}`);
-      if (numbered.size >= 1024) numbered.clear();
-      numbered.set(text, out);
-    }
-    return out;
-  };
+  const dollars = numberedPlaceholders;
   const onPool = async (text: string, params: ReadonlyArray<SqlParam>) => pool.query(dollars(text), [...params]);
   sqlTextOf.set(db, {
     run: async (text, params) => (await onPool(text, params)).rowCount ?? 0,
