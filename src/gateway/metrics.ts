@@ -17,6 +17,8 @@ export interface MetricsOptions {
   /** A collected value is reused for this long, ms: several Prometheus replicas scraping every few seconds then
    * cost one store query per period, not one each. 0 reads the store on every scrape. */
   collectCacheMs?: number;
+  /** The store's transactions and commits so far (Store.stats); no tcssl_store_* counters without it. */
+  storeWrites?: () => Readonly<{ transactions: number; commits: number }>;
   /** Time limit of one collector, ms: a hung store leaves its gauge empty (NaN) but /metrics still answers. */
   collectTimeoutMs?: number;
   /** Node's process metrics (CPU, memory, event loop lag, GC); on by default. */
@@ -98,6 +100,28 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     help: 'API requests refused at once with ServiceUnavailable because too many were already in flight.',
     registers,
   });
+  const writes = opts.storeWrites;
+  if (writes) {
+    // Read from the store's own counts when scraped (no store query): transactions per commit is the group size.
+    new Counter({
+      name: 'tcssl_store_transactions_total',
+      help: 'Write transactions run by this process (committed or rolled back).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(writes().transactions);
+      },
+    });
+    new Counter({
+      name: 'tcssl_store_commits_total',
+      help: 'Commits made by this process; on SQLite one commit serves a group of transactions.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(writes().commits);
+      },
+    });
+  }
   // The store-backed series are filled by one refresh per scrape, which every one of them awaits: prom-client
   // collects all metrics concurrently, so the error counter must wait for the reads it reports on. refresh runs only
   // when scraped, by which time the series declared after it exist.

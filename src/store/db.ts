@@ -40,10 +40,14 @@ export interface Store {
   /** A human description of where the data lives, for logs (no credentials). */
   readonly location: string;
   /**
-   * Runs fn in one write transaction. On SQLite it is BEGIN IMMEDIATE, which takes the write lock up front
-   * so a read-then-write never fails half-way on a lock upgrade when another process (the CLI) writes too.
+   * Runs fn in one write transaction: all of its writes or none, isolated from every other transaction, and
+   * committed before the promise settles. On SQLite the transactions of one turn of the event loop share one commit
+   * (`groupCommit`): each is a savepoint inside one BEGIN IMMEDIATE, which takes the write lock up front so a
+   * read-then-write never fails half-way on a lock upgrade when another process (the CLI) writes too.
    */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Transactions run and commits made since the store opened (on PostgreSQL one commit per transaction). */
+  readonly stats: Readonly<WriteStats>;
   /**
    * A read of hot-path rows by SQL text (`?` placeholders), outside any transaction, without Kysely's query building.
    * SQLite runs it synchronously on a second, read-only connection (WAL: it sees the last commit, never another
@@ -54,6 +58,11 @@ export interface Store {
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface WriteStats {
+  transactions: number;
+  commits: number;
 }
 
 export interface StoreOptions {
@@ -80,6 +89,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // last commits.
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
+  // A transaction of a commit group is a savepoint, whose undo pages go to a statement journal: in memory, not in a
+  // temporary file.
+  native.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
   await migrate(db);
   let checkpointer: Checkpointer | undefined;
@@ -92,11 +104,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   reader.pragma('busy_timeout = 5000');
   const reads = rowReader(cachingStatements(reader));
-  const control = {
-    begin: native.prepare('begin immediate'),
-    commit: native.prepare('commit'),
-    rollback: native.prepare('rollback'),
-  };
+  const stats: WriteStats = { transactions: 0, commits: 0 };
   // The writer's SQL-text statements are cached apart from Kysely's: rowReader switches its statements to arrays.
   const writerStatements = cachingStatements(native);
   const writerRows = rowReader(writerStatements);
@@ -121,29 +129,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     async read<T>(sqlText: string, params: ReadonlyArray<string | number | null>) {
       return reads<T>(sqlText, params);
     },
-    async tx(fn) {
-      // Kysely's SQLite driver serialises access to the one connection, so the whole transaction runs
-      // on it without interleaving with other requests of this process; while it holds the connection, statements
-      // may go to the native connection directly.
-      return db.connection().execute(async (conn) => {
-        control.begin.run();
-        sqlTextOf.set(conn, direct);
-        try {
-          const result = await fn(conn);
-          control.commit.run();
-          return result;
-        } catch (e) {
-          try {
-            if (native.inTransaction) control.rollback.run();
-          } catch {
-            // the first error is the one to report
-          }
-          throw e;
-        } finally {
-          sqlTextOf.delete(conn);
-        }
-      });
-    },
+    tx: groupCommit(db, native, direct, stats),
+    stats,
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -153,6 +140,138 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       reader.close();
     },
   };
+}
+
+/** Most transactions one commit takes, and longest it waits for more after its first began, ms. */
+const GROUP_MAX = 64;
+const GROUP_MAX_MS = 5;
+
+interface Waiting {
+  fn: (db: Db) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+}
+
+/**
+ * SQLite's `Store.tx`: group commit. Each commit writes every page the transaction changed to the WAL (two writes a
+ * page, about fourteen pages for a new order with its log entry and count), and a commit was most of a
+ * CreateCertificate's own work. Transactions that arrive while one runs, or in the same turn of the event loop,
+ * run one after another inside one BEGIN IMMEDIATE, each as a savepoint, and share its COMMIT, so pages that several
+ * of them change (a table's last leaf, an index's newest entries, the count rows) are written once.
+ *
+ * What each caller sees does not change: its transaction is all or nothing (a failure rolls back to its savepoint
+ * and rejects only its own promise), runs alone on the connection (the next starts only when it has finished, and
+ * sees its writes, as it would after a commit of its own), and its promise resolves only after the COMMIT that
+ * made it durable, so a read on another connection after that sees it. A COMMIT that fails, or an error that makes
+ * SQLite abandon the whole transaction, rejects every transaction of the group still waiting for it. Statements
+ * outside a transaction wait for the group on Kysely's connection lock, as they waited for a single transaction.
+ * Latency: a group commits when no transaction is left after a turn of the event loop, after GROUP_MAX
+ * transactions, or GROUP_MAX_MS after it began, whichever comes first; alone, a transaction commits one turn later.
+ */
+function groupCommit(db: Db, native: SqliteDatabase.Database, direct: SqlText, stats: WriteStats) {
+  const control = {
+    begin: native.prepare('begin immediate'),
+    commit: native.prepare('commit'),
+    rollback: native.prepare('rollback'),
+    savepoint: native.prepare('savepoint tx'),
+    release: native.prepare('release tx'),
+    undo: native.prepare('rollback to tx'),
+  };
+  const queue: Waiting[] = [];
+  let running = false;
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  /** One group: BEGIN, the waiting transactions in turn, COMMIT; then the group's callers hear of it. */
+  const runGroup = (conn: Db) => {
+    const done: Array<{ w: Waiting; value: unknown }> = [];
+    // Their own work succeeded; what failed was the group's, so they are told that, with the cause.
+    const failAll = (cause: unknown) => {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      for (const d of done.splice(0)) d.w.reject(new Error(`transaction not committed: ${why}`, { cause }));
+    };
+    return (async () => {
+      try {
+        control.begin.run();
+      } catch (e) {
+        // The write lock was not had (busy beyond busy_timeout, I/O): the next transaction is told.
+        queue.shift()?.reject(e);
+        return;
+      }
+      sqlTextOf.set(conn, direct);
+      const began = performance.now();
+      try {
+        for (;;) {
+          const w = queue.shift();
+          if (!w) {
+            if (done.length === 0) break;
+            // Let this turn's other requests reach their transactions before committing.
+            await nextTurn();
+            if (queue.length === 0) break;
+            continue;
+          }
+          stats.transactions++;
+          try {
+            control.savepoint.run();
+            const value = await w.fn(conn);
+            control.release.run();
+            done.push({ w, value });
+          } catch (e) {
+            if (!native.inTransaction) {
+              // SQLite abandoned the whole transaction (ON CONFLICT ROLLBACK, a full disk, ...): the group's earlier
+              // transactions went with it.
+              w.reject(e);
+              failAll(e);
+              return;
+            }
+            try {
+              control.undo.run();
+              control.release.run();
+            } catch (undoFailed) {
+              w.reject(e);
+              failAll(undoFailed);
+              if (native.inTransaction) control.rollback.run();
+              return;
+            }
+            w.reject(e);
+          }
+          if (done.length >= GROUP_MAX || performance.now() - began >= GROUP_MAX_MS) break;
+        }
+        control.commit.run();
+        stats.commits++;
+      } catch (e) {
+        failAll(e);
+        try {
+          if (native.inTransaction) control.rollback.run();
+        } catch {
+          // the first error is the one to report
+        }
+        return;
+      } finally {
+        sqlTextOf.delete(conn);
+      }
+      for (const d of done) d.w.resolve(d.value);
+    })();
+  };
+
+  const drain = async () => {
+    try {
+      while (queue.length > 0) await db.connection().execute(runGroup);
+    } finally {
+      running = false;
+    }
+  };
+
+  return <T>(fn: (db: Db) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!running) {
+        running = true;
+        drain().catch((e: unknown) => {
+          // Kysely could not give the connection (the store is closing): nothing waiting can run.
+          for (const w of queue.splice(0)) w.reject(e);
+        });
+      }
+    });
 }
 
 /**
@@ -254,6 +373,7 @@ async function openPostgres(url: string): Promise<Store> {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrate(db);
+  const stats: WriteStats = { transactions: 0, commits: 0 };
   const dollars = numberedPlaceholders;
   const onPool = async (text: string, params: ReadonlyArray<SqlParam>) => pool.query(dollars(text), [...params]);
   sqlTextOf.set(db, {
@@ -267,9 +387,11 @@ async function openPostgres(url: string): Promise<Store> {
     async read<T>(text: string, params: ReadonlyArray<SqlParam>) {
       return (await onPool(text, params)).rows as T[];
     },
+    stats,
     async tx(fn) {
+      stats.transactions++;
       // READ COMMITTED plus row locks (SELECT ... FOR UPDATE in the repositories) where a read decides a write.
-      return db.transaction().execute(async (trx) => {
+      const result = await db.transaction().execute(async (trx) => {
         const inTx = (text: string, params: ReadonlyArray<SqlParam>) =>
           trx.executeQuery(CompiledQuery.raw(dollars(text), [...params]));
         sqlTextOf.set(trx, {
@@ -282,6 +404,8 @@ async function openPostgres(url: string): Promise<Store> {
           sqlTextOf.delete(trx);
         }
       });
+      stats.commits++;
+      return result;
     },
     async ping() {
       await sql`select 1`.execute(db);

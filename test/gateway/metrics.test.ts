@@ -231,6 +231,20 @@ describe('store gauges', () => {
     await app.close();
   });
 
+  test("tcssl_store_transactions_total and tcssl_store_commits_total read the store's counts at each scrape", async () => {
+    const app = appWith(storeMetrics({ storeWrites: () => store.stats }));
+    let s = await scrape(app);
+    const before = { tx: value(s, 'tcssl_store_transactions_total'), commits: value(s, 'tcssl_store_commits_total') };
+    assert.equal(before.tx, store.stats.transactions);
+    assert.equal(before.commits, store.stats.commits);
+    await Promise.all([1, 2, 3].map(() => store.tx(async () => {})));
+    s = await scrape(app);
+    assert.equal(value(s, 'tcssl_store_transactions_total'), before.tx + 3);
+    // SQLite groups the three into one commit; PostgreSQL commits each.
+    assert.equal(value(s, 'tcssl_store_commits_total'), before.commits + (store.dialect === 'sqlite' ? 1 : 3));
+    await app.close();
+  });
+
   test('a collected value is reused within collectCacheMs, so scrapes do not each query the store', async () => {
     let reads = 0;
     const app = appWith(

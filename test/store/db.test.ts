@@ -189,6 +189,124 @@ describe('Store.tx', () => {
   });
 });
 
+describe('Store.tx: group commit (SQLite)', () => {
+  const keysOf = async (store: Store) =>
+    (await store.read<{ key: string }>('select key from meta', [])).map((r) => r.key);
+
+  test('transactions of one turn share one commit, and each settles only once it is committed', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      const before = { ...store.stats };
+      const seen: boolean[] = [];
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store
+            .tx(async (db) => {
+              await sqlText(db).run('insert into meta (key, value) values (?, ?)', [`g${i}`, '1']);
+              return `g${i}`;
+            })
+            // store.read is the second, read-only connection: it sees only what was committed.
+            .then(async (key) => seen.push((await keysOf(store)).includes(key))),
+        ),
+      );
+      assert.deepEqual(seen, Array(10).fill(true));
+      assert.equal(store.stats.transactions - before.transactions, 10);
+      assert.equal(store.stats.commits - before.commits, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a transaction that fails in a group rolls back alone; the others commit', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      const put = (key: string) => async (db: Parameters<Parameters<Store['tx']>[0]>[0]) => {
+        await sqlText(db).run('insert into meta (key, value) values (?, ?)', [key, '1']);
+      };
+      const before = store.stats.commits;
+      const boom = new Error('boom');
+      const [a, b, c] = await Promise.allSettled([
+        store.tx(put('a')),
+        store.tx(async (db) => {
+          await put('b')(db);
+          throw boom;
+        }),
+        store.tx(put('c')),
+      ]);
+      assert.equal(a.status, 'fulfilled');
+      assert.deepEqual(b, { status: 'rejected', reason: boom });
+      assert.equal(c.status, 'fulfilled');
+      assert.deepEqual((await keysOf(store)).filter((k) => k.length === 1).sort(), ['a', 'c']);
+      assert.equal(store.stats.commits - before, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('an error that makes SQLite abandon the transaction fails the group that waited for its commit', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      await store.db.insertInto('meta').values({ key: 'dup', value: 'old' }).execute();
+      const put = (key: string) => (db: Parameters<Parameters<Store['tx']>[0]>[0]) =>
+        sqlText(db).run('insert into meta (key, value) values (?, ?)', [key, '1']);
+      const [a, b, c] = await Promise.allSettled([
+        store.tx(put('a')),
+        // OR ROLLBACK ends the whole transaction, not just this statement.
+        store.tx((db) => sqlText(db).run("insert or rollback into meta (key, value) values ('dup', 'new')", [])),
+        store.tx(put('c')),
+      ]);
+      assert.equal(a.status, 'rejected');
+      assert.match(String((a as PromiseRejectedResult).reason), /transaction not committed: UNIQUE constraint failed/);
+      assert.equal(b.status, 'rejected');
+      assert.match(String((b as PromiseRejectedResult).reason), /UNIQUE constraint failed/);
+      // The transaction after the failure runs in a new group.
+      assert.equal(c.status, 'fulfilled');
+      const keys = await keysOf(store);
+      assert.ok(!keys.includes('a'), 'the first transaction was lost with the group and told so');
+      assert.ok(keys.includes('c'));
+      assert.equal(await metaValue(store, 'dup'), 'old');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a group takes at most 64 transactions, so a long queue commits as it goes', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      const before = store.stats.commits;
+      let visibleEarly = false;
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          store.tx(async (db) => {
+            await sqlText(db).run('insert into meta (key, value) values (?, ?)', [`q${i}`, '1']);
+            // The last transaction queued sees, through the read-only connection, the first ones committed.
+            if (i === 199) visibleEarly = (await keysOf(store)).includes('q0');
+          }),
+        ),
+      );
+      assert.ok(visibleEarly, 'the first group committed before the last transaction ran');
+      const commits = store.stats.commits - before;
+      assert.ok(commits >= 4 && commits <= 10, `${commits} commits for 200 transactions`);
+      assert.equal((await keysOf(store)).filter((k) => k.startsWith('q')).length, 200);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a transaction alone commits within the next turn of the event loop', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir() });
+    try {
+      const before = store.stats.commits;
+      for (let i = 0; i < 5; i++) {
+        await store.tx((db) => sqlText(db).run('insert into meta (key, value) values (?, ?)', [`s${i}`, '1']));
+      }
+      assert.equal(store.stats.commits - before, 5);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('Store.read', () => {
   test("rows equal the driver's own objects, value and column order, for every column type", async () => {
     const store = await openStore({ url: '', dataDir: freshDir() });
