@@ -2,11 +2,12 @@
 // cancelling, deleting, renaming, moving between projects. Every change of state is one transaction that
 // writes the row and appends its operation-log entry. Knows no HTTP: callers pass a Caller, get DomainErrors.
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DomainError } from '../errors.js';
 import { actorOf, type Caller } from '../iam/caller.js';
 import { evaluate } from '../iam/policy.js';
 import type { SecretBox } from '../pki/secret-box.js';
+import { pooledRandomBytes } from '../random.js';
 import * as writes from '../store/certificate-writes.js';
 import * as certs from '../store/certificates-repo.js';
 import type { Db, Store } from '../store/db.js';
@@ -51,7 +52,7 @@ const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 
 /** Certificate ids look like Tencent's: 8 characters, letters and digits ("abcb1234", "Gc4cW2hX"). */
 export function newCertificateId(): string {
-  const bytes = randomBytes(16);
+  const bytes = pooledRandomBytes(16);
   let id = '';
   for (const b of bytes) {
     if (b < 248 && id.length < 8) id += ID_ALPHABET[b % 62];
@@ -204,7 +205,7 @@ export class Orders {
       const now = this.now();
       const certificateId = newCertificateId();
       // Deal ids look like Tencent's billing deal names: a date and a sequence.
-      const dealId = `${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(6).readUIntBE(0, 6) % 1e12}`;
+      const dealId = `${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}${pooledRandomBytes(6).readUIntBE(0, 6) % 1e12}`;
       const row = newOrderRow({
         certificate_id: certificateId,
         owner_uin: caller.uin,
