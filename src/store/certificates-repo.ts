@@ -1,6 +1,7 @@
 // Certificate rows and their operation log. Reads are split from writes: handlers get only the reader, and
 // every write goes through orders/, which puts the row change and its log entry in one transaction.
 
+import { sql } from 'kysely';
 import {
   type CertificateFilter,
   dialectOf,
@@ -35,6 +36,12 @@ export interface CertificateReader {
 }
 
 /**
+ * A LIMIT as a cast parameter: SQLite's planner reads a bare bound LIMIT's value, so every new binding expires the
+ * statement and it is prepared again on each run (as certificate-list.ts found for the listing).
+ */
+const boundLimit = (n: number) => sql<number>`cast(${n} as bigint)`;
+
+/**
  * The reader over db. `read` runs the listing's SQL text: `Store.read` for a server's hot path (on SQLite, the
  * read-only connection, never behind another request's transaction); db itself by default.
  */
@@ -61,7 +68,7 @@ export function certificateReader(db: Db, read: SqlRead = readThrough(db)): Cert
         .selectAll()
         .orderBy('created_at', 'desc')
         .orderBy('seq', 'desc')
-        .limit(opts.limit)
+        .limit(boundLimit(opts.limit))
         .offset(opts.offset)
         .execute();
       return { total: Number(countRow.n), rows };
@@ -118,7 +125,7 @@ export async function claimDue(
     .where('next_check_at', '<=', o.now)
     .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', o.now)]))
     .orderBy('next_check_at')
-    .limit(o.limit);
+    .limit(boundLimit(o.limit));
   if (dialect === 'postgres') q = q.forUpdate().skipLocked();
   const ids = (await q.execute()).map((r) => r.certificate_id);
   if (ids.length === 0) return [];
