@@ -49,6 +49,8 @@ export interface RowSpec {
   warmup?: boolean;
   /** corrects the generator's result before it is recorded */
   adjust?: (r: LoadResult) => LoadResult;
+  /** seconds measured, instead of --duration */
+  durationS?: number;
 }
 
 export const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -114,7 +116,7 @@ export class Session {
     resetPeak(s.target.pid);
     const cpu = this.cpuWatch([s.target.pid]);
     const cpu0 = cpuSeconds(s.target.pid);
-    const raw = await this.gen.run({ ...spec, durationS: this.opts.duration, requests: s.requests() });
+    const raw = await this.gen.run({ ...spec, durationS: s.durationS ?? this.opts.duration, requests: s.requests() });
     const cpuUsPerRequest = raw.requests > 0 ? ((cpuSeconds(s.target.pid) - cpu0) * 1e6) / raw.requests : null;
     const result = s.adjust ? s.adjust(raw) : raw;
     const peak = tcssl ? this.trackPeak(s.target) : peakRssMb(s.target.pid);
