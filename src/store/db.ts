@@ -1,7 +1,7 @@
 // Opens the store (SQLite file by default), runs migrations, and offers one way to run a write
 // transaction. Knows no policy and no HTTP.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -71,6 +71,10 @@ export interface StoreOptions {
   dataDir: string;
   /** SQLite: checkpoint the WAL from a worker thread instead of inside the commit that fills it (a server's store) */
   backgroundCheckpoints?: boolean;
+  /** SQLite: WAL file size beyond which the writer empties it between commits (`boundedWal`); default 64 MiB */
+  walLimitBytes?: number;
+  /** SQLite: how often, at most, a commit looks at the WAL's size, ms; default 1000 */
+  walCheckEveryMs?: number;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
@@ -84,7 +88,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const native = new SqliteDatabase(path);
   native.pragma('journal_mode = WAL');
   // Wait for a writer in another process (an admin command) instead of failing at once.
-  native.pragma('busy_timeout = 5000');
+  native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // In WAL mode NORMAL survives a process crash (SIGKILL); only an OS crash or power loss can lose the
   // last commits.
   native.pragma('synchronous = NORMAL');
@@ -102,9 +106,17 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     });
   }
   const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
-  reader.pragma('busy_timeout = 5000');
+  reader.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const reads = rowReader(cachingStatements(reader));
   const stats: WriteStats = { transactions: 0, commits: 0 };
+  const walBound = boundedWal(
+    native,
+    `${path}-wal`,
+    opts.walLimitBytes ?? WAL_LIMIT_BYTES,
+    opts.walCheckEveryMs ?? 1000,
+  );
+  // A log left large by an earlier process (or by a version without this bound) is emptied now, not after a commit.
+  walBound(true);
   // The writer's SQL-text statements are cached apart from Kysely's: rowReader switches its statements to arrays.
   const writerStatements = cachingStatements(native);
   const writerRows = rowReader(writerStatements);
@@ -129,16 +141,55 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     async read<T>(sqlText: string, params: ReadonlyArray<string | number | null>) {
       return reads<T>(sqlText, params);
     },
-    tx: groupCommit(db, native, direct, stats),
+    tx: groupCommit(db, native, direct, stats, walBound),
     stats,
     async ping() {
       await sql`select 1`.execute(db);
     },
     async close() {
       await checkpointer?.stop();
-      await db.destroy();
+      // The writer closes last: SQLite's last connection to close checkpoints the log and removes it, which the
+      // read-only connection cannot do.
       reader.close();
+      await db.destroy();
     },
+  };
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Keeps the WAL file from growing without bound. SQLite starts the log over from its beginning only when a write
+ * transaction begins after a checkpoint has copied every frame back; the checkpointer's PASSIVE checkpoints, in
+ * another thread, rarely catch up with a writer that commits group after group, and the file is never made smaller:
+ * fifteen seconds of CreateCertificate load left a 610 MB log beside a 19 MB database. So, at most every `everyMs`
+ * after a commit, the writer looks at the file's size and, past `limit`, runs a TRUNCATE checkpoint: it copies back
+ * what the checkpointer has not yet, and empties the file. It waits for no one (busy_timeout 0 for it): when another
+ * process's reader or the checkpointer holds the log, the next look tries again. The writer's own reads are not in
+ * the way (the read-only connection runs on this thread, so none is open meanwhile). `force` looks at once.
+ */
+function boundedWal(native: SqliteDatabase.Database, walFile: string, limit: number, everyMs: number) {
+  let lastLook = Number.NEGATIVE_INFINITY;
+  return (force = false) => {
+    const now = performance.now();
+    if (!force && now - lastLook < everyMs) return;
+    lastLook = now;
+    let size: number;
+    try {
+      size = statSync(walFile).size;
+    } catch {
+      return;
+    }
+    if (size <= limit) return;
+    native.pragma('busy_timeout = 0');
+    try {
+      native.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // busy or interrupted: the log stays as it is until the next look
+    } finally {
+      native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   };
 }
 
@@ -168,7 +219,13 @@ interface Waiting {
  * Latency: a group commits when no transaction is left after a turn of the event loop, after GROUP_MAX
  * transactions, or GROUP_MAX_MS after it began, whichever comes first; alone, a transaction commits one turn later.
  */
-function groupCommit(db: Db, native: SqliteDatabase.Database, direct: SqlText, stats: WriteStats) {
+function groupCommit(
+  db: Db,
+  native: SqliteDatabase.Database,
+  direct: SqlText,
+  stats: WriteStats,
+  afterCommit: () => void,
+) {
   const control = {
     begin: native.prepare('begin immediate'),
     commit: native.prepare('commit'),
@@ -250,6 +307,8 @@ function groupCommit(db: Db, native: SqliteDatabase.Database, direct: SqlText, s
         sqlTextOf.delete(conn);
       }
       for (const d of done) d.w.resolve(d.value);
+      // Still holding the connection, outside any transaction.
+      afterCommit();
     })();
   };
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openStore, type Store, sqlText } from '../../src/store/db.js';
 import { migrationProvider } from '../../src/store/migrations.js';
@@ -303,6 +304,73 @@ describe('Store.tx: group commit (SQLite)', () => {
       assert.equal(store.stats.commits - before, 5);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('the WAL file (SQLite)', () => {
+  const walSize = (store: Store) => (existsSync(`${store.location}-wal`) ? statSync(`${store.location}-wal`).size : 0);
+  const blob = 'x'.repeat(4000);
+
+  test('stays bounded under a steady stream of commits, with the checkpointer running as in a server', async () => {
+    const store = await openStore({
+      url: '',
+      dataDir: freshDir(),
+      backgroundCheckpoints: true,
+      walLimitBytes: 256 * 1024,
+      walCheckEveryMs: 0,
+    });
+    try {
+      let largest = 0;
+      // About 8 MB of page writes in all: a log that was never emptied would end at least that large.
+      for (let i = 0; i < 2000; i++) {
+        await store.tx((db) => sqlText(db).run('insert into meta (key, value) values (?, ?)', [`w${i}`, blob]));
+        largest = Math.max(largest, walSize(store));
+      }
+      // At most the limit plus one commit's pages past it (each commit looks).
+      assert.ok(largest < 512 * 1024, `the WAL reached ${largest} bytes`);
+      assert.equal(
+        (await store.read<{ n: number }>("select count(*) as n from meta where key like 'w%'", []))[0].n,
+        2000,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a store that closes leaves no WAL behind, and a large one left by an earlier process is emptied on open', async () => {
+    const dir = freshDir();
+    const first = await openStore({ url: '', dataDir: dir, backgroundCheckpoints: true });
+    for (let i = 0; i < 50; i++) {
+      await first.tx((db) => sqlText(db).run('insert into meta (key, value) values (?, ?)', [`c${i}`, blob]));
+    }
+    assert.ok(walSize(first) > 0);
+    await first.close();
+    assert.equal(walSize(first), 0, 'the last connection to close removed the log');
+
+    // A process that ends without closing (here: a second connection kept open while the store closes) leaves it.
+    const location = join(dir, 'tcssl.db');
+    const holder = new Database(location);
+    // Once it has read, it holds the log open: the store's close then cannot remove it.
+    holder.prepare('select count(*) from meta').get();
+    const second = await openStore({ url: '', dataDir: dir, backgroundCheckpoints: true });
+    for (let i = 0; i < 100; i++) {
+      await second.tx((db) => sqlText(db).run('insert into meta (key, value) values (?, ?)', [`d${i}`, blob]));
+    }
+    await second.close();
+    const left = statSync(`${location}-wal`).size;
+    assert.ok(left > 256 * 1024, `${left} bytes left`);
+    holder.close();
+    // Reopened with a limit below what was left: emptied on open, the rows all there.
+    const third = await openStore({ url: '', dataDir: dir, walLimitBytes: 64 * 1024 });
+    try {
+      assert.ok(walSize(third) < left, `${walSize(third)} bytes after opening`);
+      assert.equal(
+        (await third.read<{ n: number }>("select count(*) as n from meta where key like 'd%'", []))[0].n,
+        100,
+      );
+    } finally {
+      await third.close();
     }
   });
 });
