@@ -109,12 +109,10 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   reader.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const reads = rowReader(cachingStatements(reader));
   const stats: WriteStats = { transactions: 0, commits: 0 };
-  const walBound = boundedWal(
-    native,
-    `${path}-wal`,
-    opts.walLimitBytes ?? WAL_LIMIT_BYTES,
-    opts.walCheckEveryMs ?? 1000,
-  );
+  // A restarted log is cut back to the limit, so the file does not stay at its largest (boundedWal).
+  const walLimit = opts.walLimitBytes ?? WAL_LIMIT_BYTES;
+  native.pragma(`journal_size_limit = ${walLimit}`);
+  const walBound = boundedWal(native, `${path}-wal`, walLimit, opts.walCheckEveryMs ?? 1000);
   // A log left large by an earlier process (or by a version without this bound) is emptied now, not after a commit.
   walBound(true);
   // The writer's SQL-text statements are cached apart from Kysely's: rowReader switches its statements to arrays.
@@ -166,11 +164,12 @@ const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
  * load lasted: fifteen seconds of CreateCertificate load left a 610 MB log beside a 19 MB database. So, at most every
  * `everyMs` after a commit, the writer looks at the file's size and, past `limit`, runs a RESTART checkpoint: it
  * copies back the frames the checkpointer has not yet (a quarter of a second's worth at most), and the next commit
- * writes from the start of the file again, which then stays about `limit` large. About 12 ms on the benchmark's VM at
- * 64 MB; a TRUNCATE, which also empties the file, took 89, most of it freeing the file's pages, and is left to
- * start-up (`force`) and to the close, which removes the file. It waits for no one (busy_timeout 0 for it): when
- * another process's reader or the checkpointer holds the log, the next look tries again. The writer's own reads are
- * not in the way (the read-only connection runs on this thread, so none is open meanwhile).
+ * starts the log over, cutting the file back to `limit` (journal_size_limit, set by openStore). About 12 ms on the
+ * benchmark's VM at 64 MB; a TRUNCATE, which empties the file, took 89, most of it freeing the file's pages, and is
+ * left to start-up (`force`) and to the close, which removes the file. It waits for no one (busy_timeout 0 for it):
+ * when another process's reader or the checkpointer holds the log, the next look tries again, so the bound is a soft
+ * one. The writer's own reads are not in the way (the read-only connection runs on this thread, so none is open
+ * meanwhile).
  */
 function boundedWal(native: SqliteDatabase.Database, walFile: string, limit: number, everyMs: number) {
   let lastLook = Number.NEGATIVE_INFINITY;
@@ -244,10 +243,15 @@ function groupCommit(
   /** One group: BEGIN, the waiting transactions in turn, COMMIT; then the group's callers hear of it. */
   const runGroup = (conn: Db) => {
     const done: Array<{ w: Waiting; value: unknown }> = [];
-    // Their own work succeeded; what failed was the group's, so they are told that, with the cause.
-    const failAll = (cause: unknown) => {
+    // Transactions that failed are told so only with the group's outcome: a failure may rest on an earlier
+    // transaction's writes (an order another transaction just cancelled), which count only once committed.
+    const refused: Array<{ w: Waiting; error: unknown }> = [];
+    // What failed was the group's, so the others are told that, with the cause; `own` is the one that caused it.
+    const failAll = (cause: unknown, own?: Waiting) => {
       const why = cause instanceof Error ? cause.message : String(cause);
-      for (const d of done.splice(0)) d.w.reject(new Error(`transaction not committed: ${why}`, { cause }));
+      const lost = () => new Error(`transaction not committed: ${why}`, { cause });
+      for (const d of done.splice(0)) d.w.reject(lost());
+      for (const r of refused.splice(0)) r.w.reject(r.w === own ? r.error : lost());
     };
     return (async () => {
       try {
@@ -263,7 +267,7 @@ function groupCommit(
         for (;;) {
           const w = queue.shift();
           if (!w) {
-            if (done.length === 0) break;
+            if (done.length + refused.length === 0) break;
             // Let this turn's other requests reach their transactions before committing.
             await nextTurn();
             if (queue.length === 0) break;
@@ -276,25 +280,23 @@ function groupCommit(
             control.release.run();
             done.push({ w, value });
           } catch (e) {
+            refused.push({ w, error: e });
             if (!native.inTransaction) {
               // SQLite abandoned the whole transaction (ON CONFLICT ROLLBACK, a full disk, ...): the group's earlier
               // transactions went with it.
-              w.reject(e);
-              failAll(e);
+              failAll(e, w);
               return;
             }
             try {
               control.undo.run();
               control.release.run();
             } catch (undoFailed) {
-              w.reject(e);
               failAll(undoFailed);
               if (native.inTransaction) control.rollback.run();
               return;
             }
-            w.reject(e);
           }
-          if (done.length >= GROUP_MAX || performance.now() - began >= GROUP_MAX_MS) break;
+          if (done.length + refused.length >= GROUP_MAX || performance.now() - began >= GROUP_MAX_MS) break;
         }
         control.commit.run();
         stats.commits++;
@@ -310,6 +312,7 @@ function groupCommit(
         sqlTextOf.delete(conn);
       }
       for (const d of done) d.w.resolve(d.value);
+      for (const r of refused) r.w.reject(r.error);
       // Still holding the connection, outside any transaction.
       afterCommit();
     })();
