@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { ErrorKind } from '../errors.js';
 import type { ErrorCode } from '../gateway/error-codes.js';
 import type { ActionContext } from './context.js';
+import type { JsonText } from './json-text.js';
 
 export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
   /** the exact wire name, e.g. SubmitCertificateInformation */
@@ -18,7 +19,8 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
   params: S;
   /** DomainError kinds mapped to the codes listed on the action's API page */
   errors: Partial<Record<ErrorKind, ErrorCode>>;
-  handle(ctx: ActionContext, params: z.output<S>): Promise<Record<string, unknown>>;
+  /** The answer's fields, or their JSON already written (json-text.ts). */
+  handle(ctx: ActionContext, params: z.output<S>): Promise<Record<string, unknown> | JsonText>;
 }
 
 export function defineAction<S extends z.ZodType>(

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { projectScope } from '../iam/policy.js';
 import { Status } from '../orders/status.js';
 import { defineAction } from './define-action.js';
-import { rowToCertificates } from './present.js';
+import { JsonText } from './json-text.js';
+import { certificatesItemJson } from './present.js';
 import { int, intRange, list, oneOf, str, tag } from './wire.js';
 
 /** "Expiring" in FilterExpiring: within 30 days, as the console's expiry reminder. */
@@ -63,6 +64,9 @@ export const describeCertificates = defineAction({
       p.Offset ?? 0,
       limit,
     );
-    return { TotalCount: total, Certificates: rows.map((r) => rowToCertificates(r, ctx.language)) };
+    let items = '';
+    for (let i = 0; i < rows.length; i++)
+      items += `${i === 0 ? '' : ','}${certificatesItemJson(rows[i], ctx.language)}`;
+    return new JsonText(`{"TotalCount":${JSON.stringify(total)},"Certificates":[${items}]}`);
   },
 });

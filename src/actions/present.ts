@@ -9,6 +9,7 @@ import { findProduct, freeProduct } from '../orders/products.js';
 import { STATUS_NAMES, type StatusCode } from '../orders/status.js';
 import type { ListedCertificate } from '../store/certificate-list.js';
 import type { CertificateRow, DcvCheckRow } from '../store/schema.js';
+import { asciiJson, asciiJsonString, asciiJsonStrings } from './json-text.js';
 
 /** '00' to '99'. */
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
@@ -102,82 +103,57 @@ export function commonFields(row: CertificateRow, lang: 'en-US' | 'zh-CN') {
   };
 }
 
+/** The JSON, in ASCII, of the fixed names (products, statuses) that items repeat: a handful of strings. */
+const namesJson = new Map<string, string>();
+function nameJson(s: string): string {
+  let json = namesJson.get(s);
+  if (json === undefined) {
+    json = asciiJsonString(s);
+    namesJson.set(s, json);
+  }
+  return json;
+}
+
 /**
- * One item of DescribeCertificates: commonFields' fields in their order, then the list's own. One literal rather
- * than commonFields' object extended: building it and serialising it (its fields in the object, none in a property
- * array) take about half the time, and a page has ten to a thousand of them. test/actions/present.test.ts holds both
- * to the same model.
+ * One item of DescribeCertificates as JSON text, in ASCII (json-text.ts): commonFields' fields in their order, then
+ * the list's own. Written by hand rather than built as an object and stringified: a page has ten to a thousand
+ * items, and this takes about half the time. test/actions/present.test.ts holds it, and commonFields, to the same
+ * model, for any row and language and any text in the row.
  */
-export function rowToCertificates(row: ListedCertificate, lang: 'en-US' | 'zh-CN') {
+export function certificatesItemJson(row: ListedCertificate, lang: 'en-US' | 'zh-CN'): string {
   const product = productOf(row);
-  const san = sanOf(row);
-  return {
-    OwnerUin: row.owner_uin,
-    ProjectId: String(row.project_id),
-    From: row.source === 'upload' ? 'upload' : (product?.brand.toLowerCase() ?? ''),
-    CertificateType: row.certificate_type,
-    PackageType: row.product_id === null ? '' : String(row.product_id),
-    ProductZhName: product?.nameZh ?? '',
-    Domain: row.domain,
-    Alias: row.alias,
-    Status: row.status,
-    StatusMsg: row.status_msg ?? '',
-    VerifyType: row.verify_type ?? '',
-    VulnerabilityStatus: 'INACTIVE',
-    CertBeginTime: formatTime(row.cert_begin),
-    CertEndTime: formatTime(row.cert_end),
-    ValidityPeriod: String(12 * row.time_span),
-    InsertTime: formatTime(row.created_at),
-    CertificateId: row.certificate_id,
-    CertificateExtra: {
-      DomainNumber: String(row.domain_num),
-      OriginCertificateId: '',
-      ReplacedBy: '',
-      ReplacedFor: '',
-      RenewOrder: '',
-      SMCert: 0,
-      CompanyType: 0,
-    },
-    PackageTypeName: product ? (lang === 'zh-CN' ? product.nameZh : product.nameEn) : '',
-    StatusName: STATUS_NAMES[row.status as StatusCode]?.[lang === 'zh-CN' ? 'zh' : 'en'] ?? '',
-    SubjectAltName: san,
-    IsVip: false,
-    IsWildcard: san.some((d) => d.startsWith('*.')),
-    IsDv: row.is_dv === 1,
-    IsVulnerability: false,
-    RenewAble: false,
-    Deployable: row.has_cert,
-    Tags: JSON.parse(row.tags) as Array<{ TagKey: string; TagValue: string }>,
-    ProjectInfo: null,
-    BoundResource: [],
-    IsIgnore: false,
-    IsSM: false,
-    EncryptAlgorithm: product?.algorithm ?? 'RSA',
-    CAEncryptAlgorithms: [],
-    CAEndTimes: [],
-    CACommonNames: [],
-    PreAuditInfo: null,
-    AutoRenewFlag: 0,
-    HostingStatus: null,
-    HostingCompleteTime: null,
-    HostingRenewCertId: null,
-    HasRenewOrder: null,
-    ReplaceOriCertIsDelete: false,
-    IsExpiring: false,
-    DVAuthDeadline: null,
-    ValidationPassedTime: null,
-    CertSANs: sanOf(row),
-    AwaitingValidationMsg: null,
-    AllowDownload: row.has_cert,
-    IsDNSPODResolve: false,
-    IsPackage: false,
-    KeyPasswordCustomFlag: row.has_key_password,
-    SupportDownloadType: null,
-    CertRevokedTime: row.revoked_at === null ? null : formatTime(row.revoked_at),
-    HostingResourceTypes: null,
-    HostingConfig: null,
-    IsHostingUploadRenewCert: false,
-  };
+  const sanList = sanOf(row);
+  const san = asciiJsonStrings(sanList);
+  const q = asciiJsonString;
+  const n = JSON.stringify;
+  const zh = lang === 'zh-CN';
+  const from = row.source === 'upload' ? 'upload' : (product?.brand.toLowerCase() ?? '');
+  const statusName = STATUS_NAMES[row.status as StatusCode]?.[zh ? 'zh' : 'en'] ?? '';
+  const wildcard = sanList.some((d) => d.startsWith('*.'));
+  return (
+    `{"OwnerUin":${q(row.owner_uin)},"ProjectId":${q(String(row.project_id))},"From":${nameJson(from)},` +
+    `"CertificateType":${q(row.certificate_type)},` +
+    `"PackageType":${row.product_id === null ? '""' : q(String(row.product_id))},` +
+    `"ProductZhName":${nameJson(product?.nameZh ?? '')},"Domain":${q(row.domain)},"Alias":${q(row.alias)},` +
+    `"Status":${n(row.status)},"StatusMsg":${q(row.status_msg ?? '')},"VerifyType":${q(row.verify_type ?? '')},` +
+    `"VulnerabilityStatus":"INACTIVE","CertBeginTime":${q(formatTime(row.cert_begin))},` +
+    `"CertEndTime":${q(formatTime(row.cert_end))},"ValidityPeriod":${q(String(12 * row.time_span))},` +
+    `"InsertTime":${q(formatTime(row.created_at))},"CertificateId":${q(row.certificate_id)},` +
+    `"CertificateExtra":{"DomainNumber":${q(String(row.domain_num))},"OriginCertificateId":"","ReplacedBy":"",` +
+    `"ReplacedFor":"","RenewOrder":"","SMCert":0,"CompanyType":0},` +
+    `"PackageTypeName":${nameJson(product ? (zh ? product.nameZh : product.nameEn) : '')},` +
+    `"StatusName":${nameJson(statusName)},"SubjectAltName":${san},"IsVip":false,"IsWildcard":${wildcard},` +
+    `"IsDv":${row.is_dv === 1},"IsVulnerability":false,"RenewAble":false,"Deployable":${row.has_cert},` +
+    `"Tags":${row.tags === '[]' ? '[]' : asciiJson(JSON.parse(row.tags))},"ProjectInfo":null,"BoundResource":[],` +
+    `"IsIgnore":false,"IsSM":false,"EncryptAlgorithm":${nameJson(product?.algorithm ?? 'RSA')},` +
+    `"CAEncryptAlgorithms":[],"CAEndTimes":[],"CACommonNames":[],"PreAuditInfo":null,"AutoRenewFlag":0,` +
+    `"HostingStatus":null,"HostingCompleteTime":null,"HostingRenewCertId":null,"HasRenewOrder":null,` +
+    `"ReplaceOriCertIsDelete":false,"IsExpiring":false,"DVAuthDeadline":null,"ValidationPassedTime":null,` +
+    `"CertSANs":${san},"AwaitingValidationMsg":null,"AllowDownload":${row.has_cert},"IsDNSPODResolve":false,` +
+    `"IsPackage":false,"KeyPasswordCustomFlag":${row.has_key_password},"SupportDownloadType":null,` +
+    `"CertRevokedTime":${row.revoked_at === null ? 'null' : q(formatTime(row.revoked_at))},` +
+    `"HostingResourceTypes":null,"HostingConfig":null,"IsHostingUploadRenewCert":false}`
+  );
 }
 
 /**

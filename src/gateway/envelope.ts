@@ -2,6 +2,7 @@
 // It maps protocol-neutral DomainError kinds to wire codes: first through the action's own table, then the
 // gateway defaults below. Anything untyped becomes InternalError and its detail never leaves the process.
 
+import { JsonText } from '../actions/json-text.js';
 import { type ErrorKind, isDomainError } from '../errors.js';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
@@ -76,15 +77,22 @@ export function toWireFailure(
 
 /**
  * `{"Response":{...data,"RequestId":id}}`, written around data's own JSON: a spread of an answer of forty fields into
- * a new object cost more than serialising it (Node 20).
+ * a new object cost more than serialising it (Node 20). An answer already written as JSON (JsonText, without a
+ * RequestId of its own) is taken as it is.
  */
-export function successBody(requestId: string, data: Record<string, unknown>): string {
+export function successBody(requestId: string, data: Record<string, unknown> | JsonText): string {
+  const id = JSON.stringify(requestId);
+  if (data instanceof JsonText) return spliced(data.json, id);
   const general = () => JSON.stringify({ Response: { ...data, RequestId: requestId } });
   if (Object.hasOwn(data, 'RequestId')) return general();
   const json = JSON.stringify(data);
   // data is a plain object, so its JSON is `{}` or `{...}`; a toJSON that answers otherwise gets the general form.
   if (json?.startsWith('{') !== true) return general();
-  const id = JSON.stringify(requestId);
+  return spliced(json, id);
+}
+
+/** The envelope around an answer's JSON object text, RequestId last. */
+function spliced(json: string, id: string): string {
   return json === '{}' ? `{"Response":{"RequestId":${id}}}` : `{"Response":${json.slice(0, -1)},"RequestId":${id}}}`;
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { asciiJson, JsonText } from '../../src/actions/json-text.js';
 import { successBody } from '../../src/gateway/envelope.js';
 
 /** What successBody promises: the answer's fields, then RequestId, under Response. */
@@ -33,5 +34,15 @@ describe('successBody', () => {
   test('an answer whose toJSON is not an object still gets the general form', () => {
     const data = { toJSON: () => 'text' } as unknown as Record<string, unknown>;
     assert.equal(successBody('r', data), reference('r', data));
+  });
+
+  test('an answer already written as JSON is spliced in as it is, RequestId last', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.dictionary(fc.string(), fc.jsonValue()), (id, data) => {
+        assert.equal(successBody(id, new JsonText(asciiJson(data))), reference(id, JSON.parse(asciiJson(data))));
+      }),
+      { numRuns: 300 },
+    );
+    assert.equal(successBody('r', new JsonText('{}')), '{"Response":{"RequestId":"r"}}');
   });
 });
