@@ -107,10 +107,12 @@ export class Session {
   async loadRow(s: RowSpec): Promise<LoadRow> {
     const tcssl = s.tcssl ?? true;
     const spec = { url: s.target.url, connections: s.connections, requestsFile: join(this.work, `${s.id}.requests`) };
-    await waitIdle(s.target.pid);
+    // A profiled server is never quite idle: V8's profiler thread alone takes a few percent of a core.
+    const idleCpuS = this.opts.cpuProf ? 0.1 : 0.025;
+    await waitIdle(s.target.pid, undefined, idleCpuS);
     if ((s.warmup ?? true) && this.opts.warmup > 0) {
       await this.gen.run({ ...spec, durationS: this.opts.warmup, requests: s.requests() });
-      await waitIdle(s.target.pid);
+      await waitIdle(s.target.pid, undefined, idleCpuS);
     }
     if (tcssl) this.trackPeak(s.target);
     resetPeak(s.target.pid);

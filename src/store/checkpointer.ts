@@ -36,7 +36,9 @@ export interface Checkpointer {
  */
 export function startCheckpointer(path: string, onLost: () => void, everyMs = 250): Checkpointer {
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(PROGRAM, { eval: true, workerData: { path, module, everyMs } });
+  // Without the process's node flags: a --cpu-prof of the server should not profile this thread too (its profiler
+  // kept a few percent of a core busy in an idle server).
+  const worker = new Worker(PROGRAM, { eval: true, workerData: { path, module, everyMs }, execArgv: [] });
   worker.unref();
   let stopping = false;
   const exited = new Promise<void>((resolve) =>
