@@ -7,6 +7,7 @@ import { Certificate, type Extension, id_ce_subjectAltName, SubjectAlternativeNa
 import type * as X509 from '@peculiar/x509';
 import { DomainError } from '../errors.js';
 import { loadX509 } from './keys.js';
+import { toPem } from './pem.js';
 
 export interface CertificateInfo {
   /** Lowercase hex of the serial's DER INTEGER content (a leading 00 kept only when the value needs it). */
@@ -47,8 +48,7 @@ function parseError(reason: string): DomainError {
 }
 
 export function derToCertificatePem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+  return toPem('CERTIFICATE', der);
 }
 
 /**

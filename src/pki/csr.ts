@@ -5,6 +5,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, ve
 import { DomainError, isDomainError } from '../errors.js';
 import * as der from './der.js';
 import { type EcCurve, type GeneratedKey, type KeyAlgorithm, RSA_MAX_BITS, RSA_MIN_BITS } from './keys.js';
+import { toPem } from './pem.js';
 
 export interface SubjectInfo {
   commonName: string;
@@ -487,6 +488,5 @@ function pemToDer(pem: string): Buffer {
 }
 
 function derToPem(der: Buffer): string {
-  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN CERTIFICATE REQUEST-----\n${b64}\n-----END CERTIFICATE REQUEST-----\n`;
+  return toPem('CERTIFICATE REQUEST', der);
 }

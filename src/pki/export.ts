@@ -4,6 +4,7 @@
 import { randomInt, X509Certificate } from 'node:crypto';
 import { strToU8, type ZipOptions, zipSync } from 'fflate';
 import { buildJks } from './jks.js';
+import { toPem } from './pem.js';
 import { buildPfx, readCertificates, readPrivateKeyFor } from './pfx.js';
 
 export interface DownloadInput {
@@ -58,10 +59,10 @@ export function buildDownloadZip(i: DownloadInput): DownloadZip {
   const chain = readCertificates(i.chainPems);
   // A root already at the end of the chain is not packed twice.
   const root = (i.rootPem ? readCertificates([i.rootPem]) : []).filter((r) => !chain.some((c) => c.equals(r)));
-  const keyPem = i.privateKeyPem === null ? null : pem('PRIVATE KEY', readPrivateKeyFor(i.privateKeyPem, leaf));
+  const keyPem = i.privateKeyPem === null ? null : toPem('PRIVATE KEY', readPrivateKeyFor(i.privateKeyPem, leaf));
 
-  const leafPem = pem('CERTIFICATE', leaf);
-  const chainPem = chain.map((c) => pem('CERTIFICATE', c)).join('');
+  const leafPem = toPem('CERTIFICATE', leaf);
+  const chainPem = chain.map((c) => toPem('CERTIFICATE', c)).join('');
   const bundlePem = leafPem + chainPem;
 
   const files: [string, Uint8Array][] = [];
@@ -80,7 +81,7 @@ export function buildDownloadZip(i: DownloadInput): DownloadZip {
   if (keyPem) {
     const password = i.keyPassword || generatePassword();
     if (password !== i.keyPassword) generatedPassword = password;
-    const keystoreChain = [...chain, ...root].map((c) => pem('CERTIFICATE', c));
+    const keystoreChain = [...chain, ...root].map((c) => toPem('CERTIFICATE', c));
     add(
       `IIS/${d}.pfx`,
       buildPfx({ privateKeyPem: keyPem, certPem: leafPem, chainPems: keystoreChain, password, friendlyName: i.domain }),
@@ -114,11 +115,6 @@ function generatePassword(): string {
   let out = '';
   for (let k = 0; k < PASSWORD_LENGTH; k++) out += PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)];
   return out;
-}
-
-function pem(label: string, der: Buffer): string {
-  const body = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
 // ZIP's DOS timestamps cover 1980-2107, and fflate refuses dates outside 1980-2099.

@@ -62,9 +62,3 @@ export function encodeJwk(jwk: JsonWebKey): { pkcs8: Buffer; spki: Buffer } | nu
   }
   return null;
 }
-
-/** PEM as node writes it: 64-column base64 between BEGIN and END lines, a final newline. */
-export function toPem(label: string, bytes: Buffer): string {
-  const body = bytes.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
-}

@@ -4,7 +4,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject, webcrypto } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
 import { DomainError } from '../errors.js';
-import { encodeJwk, toPem } from './key-encoding.js';
+import { encodeJwk } from './key-encoding.js';
+import { toPem } from './pem.js';
 
 export type KeyAlgorithm = 'RSA' | 'ECC';
 export type EcCurve = 'P-256' | 'P-384';

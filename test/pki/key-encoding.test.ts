@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { encodeJwk, toPem } from '../../src/pki/key-encoding.js';
+import { encodeJwk } from '../../src/pki/key-encoding.js';
+import { toPem } from '../../src/pki/pem.js';
 
 describe('PKCS#8 and SPKI from a JWK', () => {
   const kinds = [
