@@ -4,16 +4,17 @@
 import type { Db } from './db.js';
 
 /**
- * Number of certificates per status code, only the statuses that have rows. One GROUP BY that the
- * (status, next_check_at) index covers, so it reads the index, not the rows.
+ * Number of certificates per status code, only the statuses that have rows: the sums of certificate_counts, which
+ * triggers keep exact (migration 0003), so a scrape reads a few rows per account instead of every certificate.
  */
 export async function ordersByStatus(db: Db): Promise<Array<{ status: number; count: number }>> {
   const rows = await db
-    .selectFrom('certificates')
-    .select((eb) => ['status', eb.fn.countAll<number | string>().as('n')])
+    .selectFrom('certificate_counts')
+    .select((eb) => ['status', eb.fn.sum<number | string>('count').as('n')])
     .groupBy('status')
+    .having((eb) => eb.fn.sum('count'), '>', 0)
     .orderBy('status')
     .execute();
-  // PostgreSQL's count(*) is a bigint, which pg returns as a string unless a type parser says otherwise.
+  // PostgreSQL's sum of a bigint is a numeric, which pg returns as a string.
   return rows.map((r) => ({ status: Number(r.status), count: Number(r.n) }));
 }
