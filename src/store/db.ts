@@ -75,6 +75,8 @@ export interface StoreOptions {
   walLimitBytes?: number;
   /** SQLite: how often, at most, a commit looks at the WAL's size, ms; default 1000 */
   walCheckEveryMs?: number;
+  /** SQLite: how long a transaction waits for another process's write lock before failing, ms; default 5000 */
+  busyTimeoutMs?: number;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
@@ -139,7 +141,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     async read<T>(sqlText: string, params: ReadonlyArray<string | number | null>) {
       return reads<T>(sqlText, params);
     },
-    tx: groupCommit(db, native, direct, stats, walBound),
+    tx: groupCommit(db, native, direct, stats, walBound, opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS),
     stats,
     async ping() {
       await sql`select 1`.execute(db);
@@ -227,6 +229,7 @@ function groupCommit(
   direct: SqlText,
   stats: WriteStats,
   afterCommit: () => void,
+  busyTimeoutMs: number,
 ) {
   const control = {
     begin: native.prepare('begin immediate'),
@@ -236,9 +239,35 @@ function groupCommit(
     release: native.prepare('release tx'),
     undo: native.prepare('rollback to tx'),
   };
-  const queue: Waiting[] = [];
+  const queue: Array<Waiting & { since: number }> = [];
   let running = false;
   const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  /**
+   * BEGIN IMMEDIATE without blocking the event loop. With the connection's busy_timeout, a write lock held by
+   * another process (the CLI, a SQL shell) made SQLite sleep inside the call, freezing every request, health check
+   * and read of this process for up to busy_timeout, once per transaction in line. Here the attempt does not wait
+   * (busy_timeout 0 for it) and a busy database is tried again after a pause, while the event loop goes on; a
+   * transaction that has waited busyTimeoutMs in all is told SQLITE_BUSY, as before. False: no one is left waiting.
+   */
+  const begin = async (): Promise<boolean> => {
+    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      native.pragma('busy_timeout = 0');
+      try {
+        control.begin.run();
+        return true;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+        const now = performance.now();
+        while (queue.length > 0 && now - queue[0].since >= busyTimeoutMs) queue.shift()?.reject(e);
+        if (queue.length === 0) return false;
+      } finally {
+        native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
+      await sleep(pause);
+    }
+  };
 
   /** One group: BEGIN, the waiting transactions in turn, COMMIT; then the group's callers hear of it. */
   const runGroup = (conn: Db) => {
@@ -255,9 +284,9 @@ function groupCommit(
     };
     return (async () => {
       try {
-        control.begin.run();
+        if (!(await begin())) return;
       } catch (e) {
-        // The write lock was not had (busy beyond busy_timeout, I/O): the next transaction is told.
+        // Not busy but broken (I/O, a closed connection): the next transaction is told.
         queue.shift()?.reject(e);
         return;
       }
@@ -328,7 +357,7 @@ function groupCommit(
 
   return <T>(fn: (db: Db) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, since: performance.now() });
       if (!running) {
         running = true;
         drain().catch((e: unknown) => {

@@ -554,6 +554,76 @@ describe('sqlText', () => {
   });
 });
 
+describe("waiting for another connection's write lock (SQLite)", () => {
+  /** Counts timer ticks while `during` runs: a busy wait inside SQLite would starve them. */
+  async function ticksDuring<T>(during: Promise<T>): Promise<{ ticks: number; settled: PromiseSettledResult<T> }> {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    try {
+      const [settled] = await Promise.allSettled([during]);
+      return { ticks, settled };
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  test('the event loop keeps turning and reads go on; the transaction commits once the lock is released', async () => {
+    const dir = freshDir();
+    const store = await openStore({ url: '', dataDir: dir });
+    // Another connection of this process: it can only let go if the event loop turns.
+    const holder = new Database(join(dir, 'tcssl.db'));
+    try {
+      holder.exec("begin immediate; insert into meta (key, value) values ('holder', '1')");
+      const tx = store.tx((db) => sqlText(db).run('insert into meta (key, value) values (?, ?)', ['waiter', '1']));
+      let readsMeanwhile = 0;
+      const release = (async () => {
+        for (let i = 0; i < 5; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          readsMeanwhile += (await store.read<{ key: string }>('select key from meta', [])).length > 0 ? 1 : 0;
+        }
+        holder.exec('commit');
+      })();
+      const { ticks, settled } = await ticksDuring(tx);
+      await release;
+      assert.equal(settled.status, 'fulfilled', String((settled as PromiseRejectedResult).reason));
+      assert.equal(readsMeanwhile, 5);
+      assert.ok(ticks >= 10, `${ticks} timer ticks while waiting about 250 ms`);
+      assert.equal(await metaValue(store, 'waiter'), '1');
+      assert.equal(await metaValue(store, 'holder'), '1');
+    } finally {
+      if (holder.inTransaction) holder.exec('rollback');
+      holder.close();
+      await store.close();
+    }
+  });
+
+  test('a transaction that waits longer than busyTimeoutMs is told SQLITE_BUSY, without stopping the event loop', async () => {
+    const dir = freshDir();
+    const store = await openStore({ url: '', dataDir: dir, busyTimeoutMs: 300 });
+    const holder = new Database(join(dir, 'tcssl.db'));
+    try {
+      holder.exec('begin immediate');
+      const started = performance.now();
+      const { ticks, settled } = await ticksDuring(
+        store.tx((db) => sqlText(db).run('insert into meta (key, value) values (?, ?)', ['late', '1'])),
+      );
+      const waited = performance.now() - started;
+      assert.equal(settled.status, 'rejected');
+      assert.equal(((settled as PromiseRejectedResult).reason as { code?: string }).code, 'SQLITE_BUSY');
+      assert.ok(waited >= 300 && waited < 3000, `waited ${waited} ms`);
+      assert.ok(ticks >= 10, `${ticks} timer ticks while waiting`);
+      holder.exec('rollback');
+      await store.tx((db) => sqlText(db).run('insert into meta (key, value) values (?, ?)', ['after', '1']));
+      assert.equal(await metaValue(store, 'after'), '1');
+      assert.equal(await metaValue(store, 'late'), undefined);
+    } finally {
+      if (holder.inTransaction) holder.exec('rollback');
+      holder.close();
+      await store.close();
+    }
+  });
+});
+
 describe('two stores on one file', () => {
   test('two openStore on the same file (the CLI and a server) can both write and see each other', async () => {
     const dir = freshDir();
