@@ -77,6 +77,8 @@ export interface StoreOptions {
   walCheckEveryMs?: number;
   /** SQLite: how long a transaction waits for another process's write lock before failing, ms; default 5000 */
   busyTimeoutMs?: number;
+  /** SQLite: how long a commit group takes in more transactions after it began, ms; default 5 (tests raise it) */
+  groupMaxMs?: number;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
@@ -141,7 +143,10 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     async read<T>(sqlText: string, params: ReadonlyArray<string | number | null>) {
       return reads<T>(sqlText, params);
     },
-    tx: groupCommit(db, native, direct, stats, walBound, opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS),
+    tx: groupCommit(db, native, direct, stats, walBound, {
+      busyTimeoutMs: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
+      groupMaxMs: opts.groupMaxMs ?? GROUP_MAX_MS,
+    }),
     stats,
     async ping() {
       await sql`select 1`.execute(db);
@@ -229,8 +234,9 @@ function groupCommit(
   direct: SqlText,
   stats: WriteStats,
   afterCommit: () => void,
-  busyTimeoutMs: number,
+  limits: { busyTimeoutMs: number; groupMaxMs: number },
 ) {
+  const { busyTimeoutMs, groupMaxMs } = limits;
   const control = {
     begin: native.prepare('begin immediate'),
     commit: native.prepare('commit'),
@@ -325,7 +331,7 @@ function groupCommit(
               return;
             }
           }
-          if (done.length + refused.length >= GROUP_MAX || performance.now() - began >= GROUP_MAX_MS) break;
+          if (done.length + refused.length >= GROUP_MAX || performance.now() - began >= groupMaxMs) break;
         }
         control.commit.run();
         stats.commits++;

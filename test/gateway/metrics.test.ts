@@ -184,7 +184,8 @@ describe('store gauges', () => {
     dir = tempDir('tcssl-metrics-');
     const database = await testDatabase();
     drop = () => database.drop();
-    store = await openStore({ url: database.url, dataDir: dir });
+    // groupMaxMs: the commit count per group below must not depend on the machine's speed.
+    store = await openStore({ url: database.url, dataDir: dir, groupMaxMs: 60_000 });
     await insertAccount(store.db, {
       uin,
       app_id: 1300000001,

@@ -191,11 +191,14 @@ describe('Store.tx', () => {
 });
 
 describe('Store.tx: group commit (SQLite)', () => {
+  // Which transactions share a group must not depend on the machine's speed: without a time limit, a group here
+  // closes only when its queue is empty after a turn of the event loop (or at 64).
+  const GROUPED = 60_000;
   const keysOf = async (store: Store) =>
     (await store.read<{ key: string }>('select key from meta', [])).map((r) => r.key);
 
   test('transactions of one turn share one commit, and each settles only once it is committed', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir() });
+    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
       const before = { ...store.stats };
       const seen: boolean[] = [];
@@ -219,7 +222,7 @@ describe('Store.tx: group commit (SQLite)', () => {
   });
 
   test('a transaction that fails in a group rolls back alone; the others commit', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir() });
+    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
       const put = (key: string) => async (db: Parameters<Parameters<Store['tx']>[0]>[0]) => {
         await sqlText(db).run('insert into meta (key, value) values (?, ?)', [key, '1']);
@@ -245,7 +248,7 @@ describe('Store.tx: group commit (SQLite)', () => {
   });
 
   test('an error that makes SQLite abandon the transaction fails the group that waited for its commit', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir() });
+    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
       await store.db.insertInto('meta').values({ key: 'dup', value: 'old' }).execute();
       const put = (key: string) => (db: Parameters<Parameters<Store['tx']>[0]>[0]) =>
@@ -272,7 +275,7 @@ describe('Store.tx: group commit (SQLite)', () => {
   });
 
   test("a transaction that fails on another's uncommitted write is told only with the group's outcome", async () => {
-    const store = await openStore({ url: '', dataDir: freshDir() });
+    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
       const put = (key: string) => (db: Parameters<Parameters<Store['tx']>[0]>[0]) =>
         sqlText(db).run('insert into meta (key, value) values (?, ?)', [key, '1']);
@@ -313,7 +316,7 @@ describe('Store.tx: group commit (SQLite)', () => {
   });
 
   test('a group takes at most 64 transactions, so a long queue commits as it goes', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir() });
+    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
       const before = store.stats.commits;
       let visibleEarly = false;
@@ -336,7 +339,7 @@ describe('Store.tx: group commit (SQLite)', () => {
   });
 
   test('a transaction alone commits within the next turn of the event loop', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir() });
+    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
       const before = store.stats.commits;
       for (let i = 0; i < 5; i++) {
