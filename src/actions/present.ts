@@ -43,6 +43,18 @@ function productOf(row: Pick<CertificateRow, 'source' | 'product_id'>) {
   return row.product_id === null ? undefined : findProduct(row.product_id);
 }
 
+type Lang = 'en-US' | 'zh-CN';
+
+/** The names both answers derive from a row and its product, each written once for both. */
+function namesOf(row: Pick<CertificateRow, 'source' | 'status'>, product: ReturnType<typeof productOf>, lang: Lang) {
+  const zh = lang === 'zh-CN';
+  return {
+    from: row.source === 'upload' ? 'upload' : (product?.brand.toLowerCase() ?? ''),
+    packageTypeName: product ? (zh ? product.nameZh : product.nameEn) : '',
+    statusName: STATUS_NAMES[row.status as StatusCode]?.[zh ? 'zh' : 'en'] ?? '',
+  };
+}
+
 /** SubmittedData: what the customer submitted, as the SDK model names it. KeyPassword is never returned. */
 export function submittedData(row: CertificateRow) {
   if (row.submitted_at === null) return null;
@@ -60,13 +72,14 @@ export function submittedData(row: CertificateRow) {
 }
 
 /** Fields shared by DescribeCertificates' items and DescribeCertificate(Detail). */
-export function commonFields(row: CertificateRow, lang: 'en-US' | 'zh-CN') {
+export function commonFields(row: CertificateRow, lang: Lang) {
   const product = productOf(row);
   const san = sanOf(row);
+  const names = namesOf(row, product, lang);
   return {
     OwnerUin: row.owner_uin,
     ProjectId: String(row.project_id),
-    From: row.source === 'upload' ? 'upload' : (product?.brand.toLowerCase() ?? ''),
+    From: names.from,
     CertificateType: row.certificate_type,
     PackageType: row.product_id === null ? '' : String(row.product_id),
     ProductZhName: product?.nameZh ?? '',
@@ -90,8 +103,8 @@ export function commonFields(row: CertificateRow, lang: 'en-US' | 'zh-CN') {
       SMCert: 0,
       CompanyType: 0,
     },
-    PackageTypeName: product ? (lang === 'zh-CN' ? product.nameZh : product.nameEn) : '',
-    StatusName: STATUS_NAMES[row.status as StatusCode]?.[lang === 'zh-CN' ? 'zh' : 'en'] ?? '',
+    PackageTypeName: names.packageTypeName,
+    StatusName: names.statusName,
     SubjectAltName: san,
     IsVip: false,
     IsWildcard: san.some((d) => d.startsWith('*.')),
@@ -120,15 +133,13 @@ function nameJson(s: string): string {
  * items, and this takes about half the time. test/actions/present.test.ts holds it, and commonFields, to the same
  * model, for any row and language and any text in the row.
  */
-export function certificatesItemJson(row: ListedCertificate, lang: 'en-US' | 'zh-CN'): string {
+export function certificatesItemJson(row: ListedCertificate, lang: Lang): string {
   const product = productOf(row);
   const sanList = sanOf(row);
   const san = asciiJsonStrings(sanList);
   const q = asciiJsonString;
   const n = JSON.stringify;
-  const zh = lang === 'zh-CN';
-  const from = row.source === 'upload' ? 'upload' : (product?.brand.toLowerCase() ?? '');
-  const statusName = STATUS_NAMES[row.status as StatusCode]?.[zh ? 'zh' : 'en'] ?? '';
+  const { from, packageTypeName, statusName } = namesOf(row, product, lang);
   const wildcard = sanList.some((d) => d.startsWith('*.'));
   return (
     `{"OwnerUin":${q(row.owner_uin)},"ProjectId":${q(String(row.project_id))},"From":${nameJson(from)},` +
@@ -141,7 +152,7 @@ export function certificatesItemJson(row: ListedCertificate, lang: 'en-US' | 'zh
     `"InsertTime":${q(formatTime(row.created_at))},"CertificateId":${q(row.certificate_id)},` +
     `"CertificateExtra":{"DomainNumber":${q(String(row.domain_num))},"OriginCertificateId":"","ReplacedBy":"",` +
     `"ReplacedFor":"","RenewOrder":"","SMCert":0,"CompanyType":0},` +
-    `"PackageTypeName":${nameJson(product ? (zh ? product.nameZh : product.nameEn) : '')},` +
+    `"PackageTypeName":${nameJson(packageTypeName)},` +
     `"StatusName":${nameJson(statusName)},"SubjectAltName":${san},"IsVip":false,"IsWildcard":${wildcard},` +
     `"IsDv":${row.is_dv === 1},"IsVulnerability":false,"RenewAble":false,"Deployable":${row.has_cert},` +
     `"Tags":${row.tags === '[]' ? '[]' : asciiJson(JSON.parse(row.tags))},"ProjectInfo":null,"BoundResource":[],` +

@@ -101,24 +101,19 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     registers,
   });
   const writes = opts.storeWrites;
-  if (writes) {
-    // Read from the store's own counts when scraped (no store query): transactions per commit is the group size.
+  // Read from the store's own counts when scraped (no store query): transactions per commit is the group size.
+  const storeCounters = [
+    ['transactions', 'Write transactions run by this process (committed or rolled back).'],
+    ['commits', 'Commits made by this process; on SQLite one commit serves a group of transactions.'],
+  ] as const;
+  for (const [key, help] of writes ? storeCounters : []) {
     new Counter({
-      name: 'tcssl_store_transactions_total',
-      help: 'Write transactions run by this process (committed or rolled back).',
+      name: `tcssl_store_${key}_total`,
+      help,
       registers,
       collect() {
         this.reset();
-        this.inc(writes().transactions);
-      },
-    });
-    new Counter({
-      name: 'tcssl_store_commits_total',
-      help: 'Commits made by this process; on SQLite one commit serves a group of transactions.',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(writes().commits);
+        this.inc(writes?.()[key] ?? 0);
       },
     });
   }

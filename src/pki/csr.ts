@@ -194,7 +194,10 @@ export async function createCsr(i: { key: GeneratedKey; subject: SubjectInfo; do
   const signature = await new Promise<Buffer>((resolve, reject) => {
     sign('sha256', info, key, (err, sig) => (err ? reject(err) : resolve(sig)));
   });
-  return derToPem(der.seq(info, algorithm, der.tlv(0x03, Buffer.concat([Buffer.of(0), signature]))));
+  return toPem(
+    'CERTIFICATE REQUEST',
+    der.seq(info, algorithm, der.tlv(0x03, Buffer.concat([Buffer.of(0), signature]))),
+  );
 }
 
 /**
@@ -270,7 +273,7 @@ async function parseCsrUnchecked(pem: string): Promise<ParsedCsr> {
   if (!ok) throw invalid('the CSR signature does not verify');
 
   return {
-    pem: derToPem(der),
+    pem: toPem('CERTIFICATE REQUEST', der),
     commonName: subjectFields.commonName ?? null,
     subject: subjectFields,
     dnsNames,
@@ -485,8 +488,4 @@ function pemToDer(pem: string): Buffer {
   const der = Buffer.from(b64, 'base64');
   if (der.toString('base64') !== b64) throw invalid('the CSR PEM body is not base64');
   return der;
-}
-
-function derToPem(der: Buffer): string {
-  return toPem('CERTIFICATE REQUEST', der);
 }

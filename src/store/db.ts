@@ -191,15 +191,22 @@ function boundedWal(native: SqliteDatabase.Database, walFile: string, limit: num
       return;
     }
     if (size <= limit) return;
-    native.pragma('busy_timeout = 0');
     try {
-      native.pragma(force ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(RESTART)');
+      withoutBusyWait(native, () => native.pragma(force ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(RESTART)'));
     } catch {
       // busy or interrupted: the log stays as it is until the next look
-    } finally {
-      native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   };
+}
+
+/** Runs fn on the writer with busy_timeout 0, so that SQLite answers SQLITE_BUSY at once instead of sleeping. */
+function withoutBusyWait<T>(native: SqliteDatabase.Database, fn: () => T): T {
+  native.pragma('busy_timeout = 0');
+  try {
+    return fn();
+  } finally {
+    native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
 }
 
 /** Most transactions one commit takes, and longest it waits for more after its first began, ms. */
@@ -259,17 +266,14 @@ function groupCommit(
    */
   const begin = async (): Promise<boolean> => {
     for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
-      native.pragma('busy_timeout = 0');
       try {
-        control.begin.run();
+        withoutBusyWait(native, () => control.begin.run());
         return true;
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
         const now = performance.now();
         while (queue.length > 0 && now - queue[0].since >= busyTimeoutMs) queue.shift()?.reject(e);
         if (queue.length === 0) return false;
-      } finally {
-        native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }
       await sleep(pause);
     }
@@ -474,8 +478,8 @@ async function openPostgres(url: string): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrate(db);
   const stats: WriteStats = { transactions: 0, commits: 0 };
-  const dollars = numberedPlaceholders;
-  const onPool = async (text: string, params: ReadonlyArray<SqlParam>) => pool.query(dollars(text), [...params]);
+  const onPool = async (text: string, params: ReadonlyArray<SqlParam>) =>
+    pool.query(numberedPlaceholders(text), [...params]);
   sqlTextOf.set(db, {
     run: async (text, params) => (await onPool(text, params)).rowCount ?? 0,
     all: async <T>(text: string, params: ReadonlyArray<SqlParam>) => (await onPool(text, params)).rows as T[],
@@ -493,7 +497,7 @@ async function openPostgres(url: string): Promise<Store> {
       // READ COMMITTED plus row locks (SELECT ... FOR UPDATE in the repositories) where a read decides a write.
       const result = await db.transaction().execute(async (trx) => {
         const inTx = (text: string, params: ReadonlyArray<SqlParam>) =>
-          trx.executeQuery(CompiledQuery.raw(dollars(text), [...params]));
+          trx.executeQuery(CompiledQuery.raw(numberedPlaceholders(text), [...params]));
         sqlTextOf.set(trx, {
           run: async (text, params) => Number((await inTx(text, params)).numAffectedRows ?? 0),
           all: async <T>(text: string, params: ReadonlyArray<SqlParam>) => (await inTx(text, params)).rows as T[],
