@@ -194,6 +194,9 @@ describe('Store.tx: group commit (SQLite)', () => {
   // Which transactions share a group must not depend on the machine's speed: without a time limit, a group here
   // closes only when its queue is empty after a turn of the event loop (or at 64).
   const GROUPED = 60_000;
+  type TxDb = Parameters<Parameters<Store['tx']>[0]>[0];
+  /** A transaction that inserts one meta key. */
+  const put = (key: string) => (db: TxDb) => sqlText(db).run('insert into meta (key, value) values (?, ?)', [key, '1']);
   const keysOf = async (store: Store) =>
     (await store.read<{ key: string }>('select key from meta', [])).map((r) => r.key);
 
@@ -224,9 +227,6 @@ describe('Store.tx: group commit (SQLite)', () => {
   test('a transaction that fails in a group rolls back alone; the others commit', async () => {
     const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
-      const put = (key: string) => async (db: Parameters<Parameters<Store['tx']>[0]>[0]) => {
-        await sqlText(db).run('insert into meta (key, value) values (?, ?)', [key, '1']);
-      };
       const before = store.stats.commits;
       const boom = new Error('boom');
       const [a, b, c] = await Promise.allSettled([
@@ -251,8 +251,6 @@ describe('Store.tx: group commit (SQLite)', () => {
     const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
       await store.db.insertInto('meta').values({ key: 'dup', value: 'old' }).execute();
-      const put = (key: string) => (db: Parameters<Parameters<Store['tx']>[0]>[0]) =>
-        sqlText(db).run('insert into meta (key, value) values (?, ?)', [key, '1']);
       const [a, b, c] = await Promise.allSettled([
         store.tx(put('a')),
         // OR ROLLBACK ends the whole transaction, not just this statement.
@@ -277,10 +275,8 @@ describe('Store.tx: group commit (SQLite)', () => {
   test("a transaction that fails on another's uncommitted write is told only with the group's outcome", async () => {
     const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
-      const put = (key: string) => (db: Parameters<Parameters<Store['tx']>[0]>[0]) =>
-        sqlText(db).run('insert into meta (key, value) values (?, ?)', [key, '1']);
       // B refuses because of A's write, as a Submit refuses an order that a cancel in the same group just moved on.
-      const refuseIfCancelled = async (db: Parameters<Parameters<Store['tx']>[0]>[0]) => {
+      const refuseIfCancelled = async (db: TxDb) => {
         const seen = await sqlText(db).all<{ key: string }>("select key from meta where key = 'cancelled'", []);
         if (seen.length > 0) throw new Error('already cancelled');
       };
