@@ -1,6 +1,7 @@
 // Migration 0005: certificates_next_check and certificates_issuer_serial hold only the rows with a next check and
 // the rows with an issuer. The queries that use them keep their index plans, answer as a full read of the table
-// would, and the count per status (metrics) reads certificate_counts. SQLite by default; a fresh PostgreSQL database
+// would, and the count per status (metrics) reads certificate_counts. Migration 0006: certificates_claimed_by holds
+// only the orders a worker has claimed, and a stopping worker's release reads it. SQLite by default; a fresh PostgreSQL database
 // when TCSSL_TEST_DB is set.
 
 import assert from 'node:assert/strict';
@@ -9,7 +10,14 @@ import { after, before, test } from 'node:test';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { newOrderRow } from '../../src/orders/orders.js';
 import { Status } from '../../src/orders/status.js';
-import { claimDue, countDue, findBySerial, revocationStamp, revokedBy } from '../../src/store/certificates-repo.js';
+import {
+  claimDue,
+  countDue,
+  findBySerial,
+  releaseAllClaims,
+  revocationStamp,
+  revokedBy,
+} from '../../src/store/certificates-repo.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { insertAccount } from '../../src/store/iam-repo.js';
 import type { Database } from '../../src/store/schema.js';
@@ -101,21 +109,24 @@ function assertUses(p: string, index: string): void {
   else assert.match(p, new RegExp(`USING (COVERING )?INDEX ${index} `), p);
 }
 
-test('both indexes are partial', async () => {
+const PARTIAL = ['certificates_next_check', 'certificates_issuer_serial', 'certificates_claimed_by'];
+
+test('the three indexes are partial', async () => {
   const defs =
     store.dialect === 'postgres'
       ? (
           await sql<{ name: string; def: string }>`select indexname as name, indexdef as def from pg_indexes
-          where indexname in ('certificates_next_check', 'certificates_issuer_serial')`.execute(store.db)
+          where indexname in (${sql.join(PARTIAL)})`.execute(store.db)
         ).rows
       : (
           await sql<{ name: string; def: string }>`select name, sql as def from sqlite_master
-          where name in ('certificates_next_check', 'certificates_issuer_serial')`.execute(store.db)
+          where name in (${sql.join(PARTIAL)})`.execute(store.db)
         ).rows;
-  assert.equal(defs.length, 2);
+  assert.equal(defs.length, 3);
   const byName = Object.fromEntries(defs.map((d) => [d.name, d.def]));
   assert.match(byName.certificates_next_check, /where\s*\(?"?next_check_at"? is not null/i);
   assert.match(byName.certificates_issuer_serial, /where\s*\(?"?issuer_id"? is not null/i);
+  assert.match(byName.certificates_claimed_by, /where\s*\(?"?claimed_by"? is not null/i);
 });
 
 test("the worker's queue reads next_check_at's index and finds the due orders", async () => {
@@ -169,4 +180,35 @@ test('the count per status equals a count of the rows, from certificate_counts',
   assert.equal(queries.length, 1);
   assert.match(queries[0].sql, /from "certificate_counts"/);
   assert.doesNotMatch(queries[0].sql, /"certificates"/);
+});
+
+test("a stopping worker's release reads claimed_by's index and gives back its claims only", async () => {
+  const claim = (worker: string, limit: number) =>
+    store.tx((db) =>
+      claimDue(db, store.dialect, { status: Status.Reviewing, now: NOW + 2000, worker, leaseMs: 60_000, limit }),
+    );
+  const mine = await claim('stopping', 30);
+  const theirs = await claim('running', 20);
+  assert.equal(mine.length, 30);
+  assert.equal(theirs.length, 20);
+  const held = async (worker: string) =>
+    (
+      await store.db
+        .selectFrom('certificates')
+        .select('certificate_id')
+        .where('claimed_by', '=', worker)
+        .orderBy('certificate_id')
+        .execute()
+    ).map((r) => r.certificate_id);
+  const released = await recorded((db) => releaseAllClaims(db as never, 'stopping'));
+  assert.equal(released.queries.length, 1);
+  assertUses(await plan(released.queries[0]), 'certificates_claimed_by');
+  assert.deepEqual(await held('stopping'), []);
+  assert.deepEqual(await held('running'), theirs.map((r) => r.certificate_id).sort());
+  const rows = await store.db
+    .selectFrom('certificates')
+    .select(['claimed_until'])
+    .where('certificate_id', 'in', mine.map((r) => r.certificate_id))
+    .execute();
+  assert.ok(rows.every((r) => r.claimed_until === null));
 });
