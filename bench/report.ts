@@ -75,7 +75,7 @@ const FEW_ANSWERS = 5;
 const fewAnswers = (row: LoadRow) => row.connections > 0 && row.requests < FEW_ANSWERS * row.connections;
 const verdict = (pass: boolean | null) => (pass === null ? '' : pass ? 'PASS' : 'FAIL');
 
-function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
+export function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells

@@ -24,11 +24,11 @@ const DEFAULT_RSA_POOL = configSchema.parse({}).keys.rsaPoolSize;
 
 export const FILL_STORE = join(tmpdir(), 'tcssl-bench-1m');
 
-function target(p: TcsslProcess): req.Target {
+export function target(p: TcsslProcess): req.Target {
   return { host: '127.0.0.1', port: p.port, creds: p.creds };
 }
 
-async function signedCall(t: req.Target, action: string, params: Record<string, unknown>) {
+export async function signedCall(t: req.Target, action: string, params: Record<string, unknown>) {
   const { SecretId: secretId, SecretKey: secretKey } = t.creds;
   const r = await call({ endpoint: `http://${t.host}:${t.port}`, secretId, secretKey, action, params });
   const body = r.body as { Response: Record<string, unknown> & { Error?: unknown } };
@@ -37,7 +37,7 @@ async function signedCall(t: req.Target, action: string, params: Record<string, 
 }
 
 /** Paid DV orders in status 5 (waiting for information), made through the API. */
-async function createOrders(t: req.Target, n: number): Promise<string[]> {
+export async function createOrders(t: req.Target, n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const body = await signedCall(t, 'CreateCertificate', { ProductId: 48, DomainNum: 1, TimeSpan: 1 });

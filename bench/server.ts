@@ -11,7 +11,7 @@ import { call } from '../src/cli/client.js';
 import type { Credentials } from './requests.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'tcssl.mjs');
+export const CLI = join(ROOT, 'dist', 'tcssl.mjs');
 const BASELINE = join(ROOT, 'bench', 'baseline.ts');
 
 /**
@@ -66,6 +66,8 @@ export interface TcsslOptions {
   env?: Record<string, string>;
   /** write a V8 CPU profile of the whole process life into this directory */
   cpuProfDir?: string;
+  /** the bundle to run instead of dist/tcssl.mjs (bench/floor.ts runs altered copies) */
+  cli?: string;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function startTcssl(o: TcsslOptions): Promise<TcsslProcess> {
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const serveArgs = ['serve', '--data', o.dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'];
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, CLI, ...serveArgs, '--no-rate-limit'], {
+  const child = spawn(process.execPath, [...nodeArgs, o.cli ?? CLI, ...serveArgs, '--no-rate-limit'], {
     cwd: ROOT,
     env: { ...process.env, ...o.env },
     stdio: ['ignore', log, log],
