@@ -73,7 +73,7 @@ export async function serve(
     collectOrders: () => ordersByStatus(services.store.db),
     // The worker takes orders under review whose next check is due.
     collectQueueDepth: () => countDue(services.store.db, Status.Reviewing, Date.now()),
-    storeWrites: () => services.store.stats,
+    storeStats: () => services.store.stats,
   });
   app = buildServer({
     config,

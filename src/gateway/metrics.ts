@@ -17,8 +17,8 @@ export interface MetricsOptions {
   /** A collected value is reused for this long, ms: several Prometheus replicas scraping every few seconds then
    * cost one store query per period, not one each. 0 reads the store on every scrape. */
   collectCacheMs?: number;
-  /** The store's transactions and commits so far (Store.stats); no tcssl_store_* counters without it. */
-  storeWrites?: () => Readonly<{ transactions: number; commits: number }>;
+  /** The store's counts so far (Store.stats); no tcssl_store_* counters without it. */
+  storeStats?: () => Readonly<{ transactions: number; commits: number; reads: number; readHits: number }>;
   /** Time limit of one collector, ms: a hung store leaves its gauge empty (NaN) but /metrics still answers. */
   collectTimeoutMs?: number;
   /** Node's process metrics (CPU, memory, event loop lag, GC); on by default. */
@@ -100,20 +100,23 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     help: 'API requests refused at once with ServiceUnavailable because too many were already in flight.',
     registers,
   });
-  const writes = opts.storeWrites;
-  // Read from the store's own counts when scraped (no store query): transactions per commit is the group size.
+  const storeStats = opts.storeStats;
+  // Read from the store's own counts when scraped (no store query): transactions per commit is the group size, and
+  // hits per read what the read cache saves.
   const storeCounters = [
-    ['transactions', 'Write transactions run by this process (committed or rolled back).'],
-    ['commits', 'Commits made by this process; on SQLite one commit serves a group of transactions.'],
+    ['transactions', 'transactions', 'Write transactions run by this process (committed or rolled back).'],
+    ['commits', 'commits', 'Commits made by this process; on SQLite one commit serves a group of transactions.'],
+    ['reads', 'reads', "Hot-path reads (a request's key version, the certificate it names, a list page)."],
+    ['readHits', 'read_cache_hits', 'Hot-path reads that SQLite answered from memory: no commit since the same read.'],
   ] as const;
-  for (const [key, help] of writes ? storeCounters : []) {
+  for (const [key, name, help] of storeStats ? storeCounters : []) {
     new Counter({
-      name: `tcssl_store_${key}_total`,
+      name: `tcssl_store_${name}_total`,
       help,
       registers,
       collect() {
         this.reset();
-        this.inc(writes?.()[key] ?? 0);
+        this.inc(storeStats?.()[key] ?? 0);
       },
     });
   }

@@ -7,6 +7,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { migrationProvider } from './migrations.js';
+import { cachedReads, walIndexStamp } from './read-cache.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -46,13 +47,17 @@ export interface Store {
    * read-then-write never fails half-way on a lock upgrade when another process (the CLI) writes too.
    */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
-  /** Transactions run and commits made since the store opened (on PostgreSQL one commit per transaction). */
-  readonly stats: Readonly<WriteStats>;
+  /**
+   * Transactions run and commits made since the store opened (on PostgreSQL one commit per transaction), and the
+   * `read` calls, with those SQLite answered from its read cache (`cachedReads`).
+   */
+  readonly stats: Readonly<StoreStats>;
   /**
    * A read of hot-path rows by SQL text (`?` placeholders), outside any transaction, without Kysely's query building.
    * SQLite runs it synchronously on a second, read-only connection (WAL: it sees the last commit, never another
-   * request's open transaction); PostgreSQL sends it on the pool as it stands. Repositories use it for the few reads
-   * every request makes; everything else goes through `db`.
+   * request's open transaction), or answers it from memory when no commit has been made since the same read
+   * (`src/store/read-cache.ts`); PostgreSQL sends it on the pool as it stands. The rows are frozen. Repositories use
+   * it for the few reads every request makes; everything else goes through `db`.
    */
   read<T>(sqlText: string, params: ReadonlyArray<string | number | null>): Promise<T[]>;
   /** Cheap liveness probe for /readyz. */
@@ -60,9 +65,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export interface WriteStats {
+export interface StoreStats {
   transactions: number;
   commits: number;
+  reads: number;
+  /** reads answered from SQLite's read cache */
+  readHits: number;
 }
 
 export interface StoreOptions {
@@ -111,8 +119,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   reader.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  const reads = rowReader(cachingStatements(reader));
-  const stats: WriteStats = { transactions: 0, commits: 0 };
+  const stats: StoreStats = { transactions: 0, commits: 0, reads: 0, readHits: 0 };
+  const walIndex = walIndexStamp(`${path}-shm`);
+  const reads = cachedReads(rowReader(cachingStatements(reader)), walIndex.stamp, stats);
   // A restarted log is cut back to the limit, so the file does not stay at its largest (boundedWal).
   const walLimit = opts.walLimitBytes ?? WAL_LIMIT_BYTES;
   native.pragma(`journal_size_limit = ${walLimit}`);
@@ -156,6 +165,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       // The writer closes last: SQLite's last connection to close checkpoints the log and removes it, which the
       // read-only connection cannot do.
       reader.close();
+      walIndex.close();
       await db.destroy();
     },
   };
@@ -239,7 +249,7 @@ function groupCommit(
   db: Db,
   native: SqliteDatabase.Database,
   direct: SqlText,
-  stats: WriteStats,
+  stats: StoreStats,
   afterCommit: () => void,
   limits: { busyTimeoutMs: number; groupMaxMs: number },
 ) {
@@ -477,7 +487,7 @@ async function openPostgres(url: string): Promise<Store> {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrate(db);
-  const stats: WriteStats = { transactions: 0, commits: 0 };
+  const stats: StoreStats = { transactions: 0, commits: 0, reads: 0, readHits: 0 };
   const onPool = async (text: string, params: ReadonlyArray<SqlParam>) =>
     pool.query(numberedPlaceholders(text), [...params]);
   sqlTextOf.set(db, {
@@ -489,6 +499,7 @@ async function openPostgres(url: string): Promise<Store> {
     dialect: 'postgres',
     location: redactUrl(url),
     async read<T>(text: string, params: ReadonlyArray<SqlParam>) {
+      stats.reads++;
       return (await onPool(text, params)).rows as T[];
     },
     stats,

@@ -233,7 +233,7 @@ describe('store gauges', () => {
   });
 
   test("tcssl_store_transactions_total and tcssl_store_commits_total read the store's counts at each scrape", async () => {
-    const app = appWith(storeMetrics({ storeWrites: () => store.stats }));
+    const app = appWith(storeMetrics({ storeStats: () => store.stats }));
     let s = await scrape(app);
     const before = { tx: value(s, 'tcssl_store_transactions_total'), commits: value(s, 'tcssl_store_commits_total') };
     assert.equal(before.tx, store.stats.transactions);
@@ -243,6 +243,20 @@ describe('store gauges', () => {
     assert.equal(value(s, 'tcssl_store_transactions_total'), before.tx + 3);
     // SQLite groups the three into one commit; PostgreSQL commits each.
     assert.equal(value(s, 'tcssl_store_commits_total'), before.commits + (store.dialect === 'sqlite' ? 1 : 3));
+    await app.close();
+  });
+
+  test('tcssl_store_reads_total and tcssl_store_read_cache_hits_total read the same counts', async () => {
+    const app = appWith(storeMetrics({ storeStats: () => store.stats }));
+    let s = await scrape(app);
+    const before = { reads: value(s, 'tcssl_store_reads_total'), hits: value(s, 'tcssl_store_read_cache_hits_total') };
+    assert.equal(before.reads, store.stats.reads);
+    assert.equal(before.hits, store.stats.readHits);
+    for (let i = 0; i < 2; i++) await store.read("select value from meta where key = 'iam_version'", []);
+    s = await scrape(app);
+    assert.equal(value(s, 'tcssl_store_reads_total'), before.reads + 2);
+    // SQLite answers the second from memory (no commit between); PostgreSQL reads each.
+    assert.equal(value(s, 'tcssl_store_read_cache_hits_total'), before.hits + (store.dialect === 'sqlite' ? 1 : 0));
     await app.close();
   });
 

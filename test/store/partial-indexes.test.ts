@@ -208,7 +208,11 @@ test("a stopping worker's release reads claimed_by's index and gives back its cl
   const rows = await store.db
     .selectFrom('certificates')
     .select(['claimed_until'])
-    .where('certificate_id', 'in', mine.map((r) => r.certificate_id))
+    .where(
+      'certificate_id',
+      'in',
+      mine.map((r) => r.certificate_id),
+    )
     .execute();
   assert.ok(rows.every((r) => r.claimed_until === null));
 });

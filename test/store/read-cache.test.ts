@@ -1,0 +1,204 @@
+// Store.read's cache on SQLite: an answer is reused only while the wal-index header reads the same, so a commit by
+// this store, by another connection and by another process is seen at the very next read. The cache's own rules
+// (keys, bounds, frozen rows, the header read before the query) are checked with a fake read and a fake stamp.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { openStore, type Store } from '../../src/store/db.js';
+import { cachedReads, type RawRead, walIndexStamp } from '../../src/store/read-cache.js';
+import { tempDir } from '../support/world.js';
+
+describe('cachedReads', () => {
+  /** A fake table: each read returns fresh row objects holding the value now, and is counted. */
+  function fakeStore() {
+    const state = { value: 1, stamp: 'a' as string | null, queries: 0, rows: 1 };
+    const read = (<T>(sqlText: string, params: ReadonlyArray<string | number | null>) => {
+      state.queries++;
+      return Array.from({ length: state.rows }, () => ({ sqlText, params: [...params], value: state.value })) as T[];
+    }) as RawRead;
+    const counts = { reads: 0, readHits: 0 };
+    return { state, counts, read, stamp: () => state.stamp };
+  }
+
+  test('the same read under the same header is answered from memory, with the same frozen rows', () => {
+    const f = fakeStore();
+    const reads = cachedReads(f.read, f.stamp, f.counts);
+    const first = reads<{ value: number }>('select 1', ['x']);
+    const second = reads<{ value: number }>('select 1', ['x']);
+    assert.equal(second, first);
+    assert.equal(f.state.queries, 1);
+    assert.deepEqual(f.counts, { reads: 2, readHits: 1 });
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first[0]));
+    assert.throws(() => {
+      (first[0] as { value: number }).value = 2;
+    }, TypeError);
+  });
+
+  test('a new header empties the cache: the next read queries again', () => {
+    const f = fakeStore();
+    const reads = cachedReads(f.read, f.stamp, f.counts);
+    assert.equal(reads<{ value: number }>('q', [])[0].value, 1);
+    f.state.value = 2;
+    f.state.stamp = 'b';
+    assert.equal(reads<{ value: number }>('q', [])[0].value, 2);
+    assert.equal(reads<{ value: number }>('q', [])[0].value, 2);
+    assert.equal(f.state.queries, 2);
+  });
+
+  test('no header (mid-write, no file) means no reuse, and nothing kept for later', () => {
+    const f = fakeStore();
+    const reads = cachedReads(f.read, f.stamp, f.counts);
+    f.state.stamp = null;
+    reads('q', []);
+    reads('q', []);
+    assert.equal(f.state.queries, 2);
+    f.state.stamp = 'a';
+    reads('q', []);
+    assert.equal(f.state.queries, 3, 'a read made without a header was not filed under one');
+    assert.ok(Object.isFrozen(reads('q', [])), 'rows are frozen on every path');
+  });
+
+  test('parameters are told apart by type and value, and SQL by its text', () => {
+    const f = fakeStore();
+    const reads = cachedReads(f.read, f.stamp, f.counts);
+    const keys: Array<[string, Array<string | number | null>]> = [
+      ['q', [1]],
+      ['q', ['1']],
+      ['q', [null]],
+      ['q', ['null']],
+      ['q', ['a', 'b']],
+      ['q', ['a,b']],
+      ['q', []],
+      ['q ', []],
+    ];
+    for (const [text, params] of keys) {
+      const [row] = reads<{ sqlText: string; params: unknown[] }>(text, params);
+      assert.equal(row.sqlText, text);
+      assert.deepEqual(row.params, params);
+    }
+    assert.equal(f.state.queries, keys.length);
+  });
+
+  test('answers longer than maxRows are not kept, and at most maxEntries are', () => {
+    const f = fakeStore();
+    const reads = cachedReads(f.read, f.stamp, f.counts, { maxEntries: 3, maxRows: 2 });
+    f.state.rows = 3;
+    reads('long', []);
+    reads('long', []);
+    assert.equal(f.state.queries, 2);
+    f.state.rows = 1;
+    for (const k of ['a', 'b', 'c', 'd']) reads(k, []);
+    assert.equal(f.state.queries, 6);
+    reads('d', []);
+    reads('b', []);
+    assert.equal(f.state.queries, 6, 'the three newest are kept');
+    reads('a', []);
+    assert.equal(f.state.queries, 7, 'the oldest went first');
+  });
+
+  test('the header is read before the query it vouches for', () => {
+    const order: string[] = [];
+    const reads = cachedReads(
+      (() => {
+        order.push('query');
+        return [];
+      }) as RawRead,
+      () => {
+        order.push('stamp');
+        return 's';
+      },
+      { reads: 0, readHits: 0 },
+    );
+    reads('q', []);
+    assert.deepEqual(order, ['stamp', 'query']);
+  });
+});
+
+describe('Store.read on SQLite', () => {
+  let dir: string;
+  let store: Store;
+  const version = async () =>
+    (await store.read<{ value: string }>("select value from meta where key = 'tcssl_read_cache_test'", []))[0]?.value;
+
+  before(async () => {
+    dir = tempDir('tcssl-read-cache-');
+    store = await openStore({ url: '', dataDir: dir });
+    await store.tx(async (db) => {
+      await db.insertInto('meta').values({ key: 'tcssl_read_cache_test', value: '1' }).execute();
+    });
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a read repeated with no commit between is a hit; the header is stable meanwhile', async () => {
+    const stamp = walIndexStamp(join(dir, 'tcssl.db-shm'));
+    try {
+      const s1 = stamp.stamp();
+      assert.ok(s1 !== null && s1.length === 48);
+      const before = { ...store.stats };
+      assert.equal(await version(), '1');
+      assert.equal(await version(), '1');
+      assert.equal(store.stats.reads - before.reads, 2);
+      assert.equal(store.stats.readHits - before.readHits, 1);
+      assert.equal(stamp.stamp(), s1);
+    } finally {
+      stamp.close();
+    }
+  });
+
+  test("this store's own commit is seen at the next read", async () => {
+    assert.equal(await version(), '1');
+    await store.tx(async (db) => {
+      await db.updateTable('meta').set({ value: '2' }).where('key', '=', 'tcssl_read_cache_test').execute();
+    });
+    assert.equal(await version(), '2');
+  });
+
+  test("another connection's commit is seen at the next read, and changes the header", async () => {
+    const stamp = walIndexStamp(join(dir, 'tcssl.db-shm'));
+    const other = new Database(join(dir, 'tcssl.db'));
+    try {
+      await version();
+      const s1 = stamp.stamp();
+      other.prepare("update meta set value = '3' where key = 'tcssl_read_cache_test'").run();
+      assert.notEqual(stamp.stamp(), s1);
+      assert.equal(await version(), '3');
+    } finally {
+      other.close();
+      stamp.close();
+    }
+  });
+
+  test("another process's commit is seen at the next read", async () => {
+    assert.notEqual(await version(), '4');
+    const script = join(dir, 'write.cjs');
+    writeFileSync(
+      script,
+      `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
+       const d = new D(${JSON.stringify(join(dir, 'tcssl.db'))});
+       d.pragma('busy_timeout = 5000');
+       d.prepare("update meta set value = '4' where key = 'tcssl_read_cache_test'").run();
+       d.close();`,
+    );
+    execFileSync(process.execPath, [script]);
+    assert.equal(await version(), '4');
+  });
+
+  test('rows from Store.read are frozen, hit or miss', async () => {
+    const rows = await store.read<{ value: string }>("select value from meta where key = 'tcssl_read_cache_test'", []);
+    assert.ok(Object.isFrozen(rows) && Object.isFrozen(rows[0]));
+  });
+
+  test('a stamp of a missing file is null, and reads still answer', async () => {
+    const stamp = walIndexStamp(join(dir, 'no-such-file-shm'));
+    assert.equal(stamp.stamp(), null);
+    stamp.close();
+  });
+});
