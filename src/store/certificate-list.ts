@@ -223,8 +223,24 @@ export async function listCertificates(
   // SUM is NULL over no rows, and PostgreSQL returns it (and COUNT) as numeric or bigint, which pg may read as text.
   const total = Number(count[0]?.n ?? 0);
   const rows = new Array<ListedCertificate>(page.length);
-  for (let i = 0; i < page.length; i++) rows[i] = listed(page[i].j);
+  for (let i = 0; i < page.length; i++) rows[i] = listedOnce(page[i]);
   return { total, rows };
+}
+
+/**
+ * A frozen row comes from SQLite's `Store.read`, whose cache hands the same row to every read of the page until the
+ * next commit: it is parsed once, and the item it gives is frozen and shared in turn (describe-certificates.ts keeps
+ * each item's JSON by it). Other rows are parsed each time.
+ */
+const listedRows = new WeakMap<object, ListedCertificate>();
+function listedOnce(raw: { j: string | unknown[] }): ListedCertificate {
+  if (!Object.isFrozen(raw)) return listed(raw.j);
+  let item = listedRows.get(raw);
+  if (item === undefined) {
+    item = Object.freeze(listed(raw.j));
+    listedRows.set(raw, item);
+  }
+  return item;
 }
 
 export function dialectOf(db: Db): Dialect {

@@ -63,6 +63,30 @@ describe('DescribeCertificates filters', () => {
     assert.equal((await client.DescribeCertificates({ ProjectId: 1234567 })).TotalCount, 0);
   });
 
+  test('a page read again from memory answers in each language and shows a change at the next call', async () => {
+    const zh = sdkClient(world, world.account, { language: 'zh-CN' });
+    const en1 = await client.DescribeCertificates({ Limit: 3 });
+    const zh1 = await zh.DescribeCertificates({ Limit: 3 });
+    const en2 = await client.DescribeCertificates({ Limit: 3 });
+    const zh2 = await zh.DescribeCertificates({ Limit: 3 });
+    const strip = (r: { RequestId: string }) => ({ ...r, RequestId: '' });
+    assert.deepEqual(strip(en2), strip(en1));
+    assert.deepEqual(strip(zh2), strip(zh1));
+    // The same rows: only the names that follow the language differ.
+    const names = (r: { Certificates: Array<{ StatusName: string; PackageTypeName: string }> }) =>
+      r.Certificates.map((c) => [c.StatusName, c.PackageTypeName]);
+    assert.notDeepEqual(names(en1), names(zh1));
+    assert.deepEqual(
+      en1.Certificates.map((c: { CertificateId: string }) => c.CertificateId),
+      zh1.Certificates.map((c: { CertificateId: string }) => c.CertificateId),
+    );
+    const first = en1.Certificates[0] as { CertificateId: string; Alias: string };
+    await client.ModifyCertificateAlias({ CertificateId: first.CertificateId, Alias: `renamed-${first.Alias}` });
+    const en3 = await client.DescribeCertificates({ Limit: 3 });
+    assert.equal(en3.Certificates[0].Alias, `renamed-${first.Alias}`);
+    await client.ModifyCertificateAlias({ CertificateId: first.CertificateId, Alias: first.Alias });
+  });
+
   test('a Limit over 1000 is treated as 1000, and items carry the SDK model’s types', async () => {
     const res = await client.DescribeCertificates({ Limit: 5000 });
     assert.equal(res.Certificates.length, 6);

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { newOrderRow } from '../../src/orders/orders.js';
-import { listQueries } from '../../src/store/certificate-list.js';
+import { listCertificates, listQueries, type SqlRead } from '../../src/store/certificate-list.js';
 import { certificateReader } from '../../src/store/certificates-repo.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { listedOf } from '../support/listed.js';
@@ -94,6 +94,49 @@ test('a listed certificate carries its stored values and flags, through the stor
       { numRuns: 30 },
     );
   });
+});
+
+test("a frozen page row (SQLite's read cache) is parsed once and its item shared; other rows each time", async () => {
+  const cells = [
+    'c001',
+    A,
+    0,
+    1,
+    48,
+    'paid',
+    1,
+    1,
+    '',
+    'a.example',
+    '["a.example"]',
+    0,
+    null,
+    null,
+    '[]',
+    null,
+    null,
+    1,
+    null,
+    'SVR',
+    0,
+    0,
+  ];
+  const frozen = Object.freeze({ j: JSON.stringify(cells) });
+  const plain = { j: JSON.stringify(cells) };
+  const readOf =
+    (row: object): SqlRead =>
+    async <T>(text: string) =>
+      (/count|sum\(/i.test(text) ? [{ n: 1 }] : [row]) as T[];
+  const filter = { ownerUin: A, projects: null, excludeProjects: [] };
+  const once = await listCertificates(readOf(frozen), 'sqlite', filter, 0, 10);
+  const again = await listCertificates(readOf(frozen), 'sqlite', filter, 0, 10);
+  assert.equal(again.rows[0], once.rows[0]);
+  assert.ok(Object.isFrozen(once.rows[0]));
+  assert.equal(once.rows[0].certificate_id, 'c001');
+  const fresh = await listCertificates(readOf(plain), 'sqlite', filter, 0, 10);
+  const fresher = await listCertificates(readOf(plain), 'sqlite', filter, 0, 10);
+  assert.notEqual(fresher.rows[0], fresh.rows[0]);
+  assert.deepStrictEqual(fresh.rows[0], { ...once.rows[0] });
 });
 
 test('the SQL of a listing names each condition once, with its parameters in order', () => {
