@@ -7,7 +7,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { migrationProvider } from './migrations.js';
-import { cachedReads, walIndexStamp } from './read-cache.js';
+import { cachedReads, freeze, walIndexStamp } from './read-cache.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -56,7 +56,7 @@ export interface Store {
    * A read of hot-path rows by SQL text (`?` placeholders), outside any transaction, without Kysely's query building.
    * SQLite runs it synchronously on a second, read-only connection (WAL: it sees the last commit, never another
    * request's open transaction), or answers it from memory when no commit has been made since the same read
-   * (`src/store/read-cache.ts`); PostgreSQL sends it on the pool as it stands. The rows are frozen. Repositories use
+   * (`src/store/read-cache.ts`); PostgreSQL sends it on the pool as it stands. The rows are frozen on both. Repositories use
    * it for the few reads every request makes; everything else goes through `db`.
    */
   read<T>(sqlText: string, params: ReadonlyArray<string | number | null>): Promise<T[]>;
@@ -120,8 +120,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   reader.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const stats: StoreStats = { transactions: 0, commits: 0, reads: 0, readHits: 0 };
-  const walIndex = walIndexStamp(`${path}-shm`);
-  const reads = cachedReads(rowReader(cachingStatements(reader)), walIndex.stamp, stats);
+  const reads = cachedReads(rowReader(cachingStatements(reader)), walIndexStamp(path), stats);
   // A restarted log is cut back to the limit, so the file does not stay at its largest (boundedWal).
   const walLimit = opts.walLimitBytes ?? WAL_LIMIT_BYTES;
   native.pragma(`journal_size_limit = ${walLimit}`);
@@ -165,7 +164,6 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       // The writer closes last: SQLite's last connection to close checkpoints the log and removes it, which the
       // read-only connection cannot do.
       reader.close();
-      walIndex.close();
       await db.destroy();
     },
   };
@@ -500,7 +498,8 @@ async function openPostgres(url: string): Promise<Store> {
     location: redactUrl(url),
     async read<T>(text: string, params: ReadonlyArray<SqlParam>) {
       stats.reads++;
-      return (await onPool(text, params)).rows as T[];
+      // Frozen as SQLite's are, so that a caller that would change a row fails on both.
+      return freeze((await onPool(text, params)).rows as T[]);
     },
     stats,
     async tx(fn) {

@@ -10,38 +10,64 @@
 // than the stamp they are filed under, which the next read (seeing a newer header) never uses; the other order would
 // file old rows under the new header. Rows are frozen: every caller gets the same objects.
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { endianness } from 'node:os';
 
 export type RawRead = <T>(sqlText: string, params: ReadonlyArray<string | number | null>) => T[];
 
-/** The wal-index header's bytes, or null while they cannot vouch for anything (mid-write, missing file). */
-export interface WalIndexStamp {
-  stamp(): string | null;
-  close(): void;
-}
-
 /** Size of one copy of the wal-index header; the file begins with two. */
 const HEADER_BYTES = 48;
+/** iVersion of a WAL-mode wal-index (WALINDEX_MAX_VERSION), in the header's first four bytes, native byte order. */
+const WALINDEX_VERSION = 3007000;
+/** isInit, set once the header has been written. */
+const IS_INIT_OFFSET = 12;
 
-export function walIndexStamp(shmPath: string): WalIndexStamp {
-  let fd: number | undefined;
+/**
+ * One descriptor per `-shm` file for the life of the process, never closed. SQLite's cross-process locks on that
+ * file are POSIX locks, and closing any descriptor of a file drops every lock the process holds on it: a close here
+ * would let another process take the write lock this one holds (SQLite keeps its own descriptors open for the same
+ * reason). A file replaced under the same path (the last connection removed it, a store opened it again) gets a new
+ * descriptor; the old one stays open, pointing at the removed file.
+ */
+const descriptors = new Map<string, { fd: number; dev: number; ino: number }>();
+
+function descriptorOf(shmPath: string): number | null {
+  let now: { dev: number; ino: number };
+  try {
+    now = statSync(shmPath);
+  } catch {
+    return null;
+  }
+  const known = descriptors.get(shmPath);
+  if (known && known.dev === now.dev && known.ino === now.ino) return known.fd;
+  const fd = openSync(shmPath, 'r');
+  const opened = fstatSync(fd);
+  descriptors.set(shmPath, { fd, dev: opened.dev, ino: opened.ino });
+  return fd;
+}
+
+/**
+ * The wal-index header of the database at dbPath, or null while it cannot vouch for anything: no file yet, a header
+ * being written (its two copies differ), not initialised, or not a WAL index this code knows. The `-shm` file sits
+ * beside the database's real path: SQLite follows symbolic links to it.
+ */
+export function walIndexStamp(dbPath: string): () => string | null {
+  let shmPath: string | undefined;
+  let fd: number | null = null;
   const buf = Buffer.alloc(2 * HEADER_BYTES);
-  return {
-    stamp() {
-      try {
-        fd ??= openSync(shmPath, 'r');
-        if (readSync(fd, buf, 0, buf.length, 0) !== buf.length) return null;
-      } catch {
-        return null;
-      }
-      // SQLite writes the second copy, then the first: copies that differ are a header being written.
-      if (buf.compare(buf, 0, HEADER_BYTES, HEADER_BYTES, 2 * HEADER_BYTES) !== 0) return null;
-      return buf.toString('latin1', 0, HEADER_BYTES);
-    },
-    close() {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
-    },
+  const version = () => (endianness() === 'LE' ? buf.readUInt32LE(0) : buf.readUInt32BE(0));
+  return () => {
+    try {
+      shmPath ??= `${realpathSync(dbPath)}-shm`;
+      fd ??= descriptorOf(shmPath);
+      if (fd === null || readSync(fd, buf, 0, buf.length, 0) !== buf.length) return null;
+    } catch {
+      return null;
+    }
+    // SQLite writes the second copy, then the first: copies that differ are a header being written.
+    if (buf.compare(buf, 0, HEADER_BYTES, HEADER_BYTES, 2 * HEADER_BYTES) !== 0) return null;
+    if (buf[IS_INIT_OFFSET] !== 1 || version() !== WALINDEX_VERSION) return null;
+    return buf.toString('latin1', 0, HEADER_BYTES);
   };
 }
 
@@ -50,12 +76,16 @@ export interface ReadCacheOptions {
   maxEntries?: number;
   /** answers with more rows are not kept; default 100 */
   maxRows?: number;
+  /** characters of text kept at most over all answers (the oldest go first); default 8 million */
+  maxChars?: number;
 }
 
 export interface ReadCounts {
   reads: number;
   /** reads answered from memory */
   readHits: number;
+  /** commits made by this process: one that leaves the header as it was still empties the cache */
+  readonly commits: number;
 }
 
 export function cachedReads(
@@ -66,34 +96,61 @@ export function cachedReads(
 ): RawRead {
   const maxEntries = opts.maxEntries ?? 512;
   const maxRows = opts.maxRows ?? 100;
-  const kept = new Map<string, readonly unknown[]>();
+  const maxChars = opts.maxChars ?? 8_000_000;
+  const kept = new Map<string, { rows: readonly unknown[]; chars: number }>();
+  let keptChars = 0;
   let keptAt: string | null = null;
+  let keptCommits = counts.commits;
+  const forget = (key: string) => {
+    keptChars -= kept.get(key)?.chars ?? 0;
+    kept.delete(key);
+  };
   return <T>(sqlText: string, params: ReadonlyArray<string | number | null>): T[] => {
     counts.reads++;
     const now = stamp();
-    if (now === null) return freeze(read<T>(sqlText, params));
-    if (now !== keptAt) {
+    if (now === null || !params.every(keyable)) return freeze(read<T>(sqlText, params));
+    // This process's own commits empty it too, whatever the header says: belt and braces.
+    if (now !== keptAt || counts.commits !== keptCommits) {
       kept.clear();
+      keptChars = 0;
       keptAt = now;
+      keptCommits = counts.commits;
     }
-    // JSON tells 1 from '1' and null from 'null'.
     const key = `${sqlText}\u0000${JSON.stringify(params)}`;
     const hit = kept.get(key);
     if (hit !== undefined) {
       counts.readHits++;
-      return hit as T[];
+      return hit.rows as T[];
     }
     const rows = freeze(read<T>(sqlText, params));
     if (rows.length <= maxRows) {
-      if (kept.size >= maxEntries) kept.delete(kept.keys().next().value as string);
-      kept.set(key, rows);
+      const chars = charsOf(rows);
+      if (chars <= maxChars / 4) {
+        while (kept.size > 0 && (kept.size >= maxEntries || keptChars + chars > maxChars)) {
+          forget(kept.keys().next().value as string);
+        }
+        kept.set(key, { rows, chars });
+        keptChars += chars;
+      }
     }
     return rows;
   };
 }
 
+/** JSON writes NaN and the infinities as null: such a parameter would share a key with null. */
+const keyable = (p: string | number | null) => typeof p !== 'number' || Number.isFinite(p);
+
+/** The text an answer holds, roughly its size: rows are mostly text (certificates, keys, JSON). */
+function charsOf(rows: readonly unknown[]): number {
+  let n = 0;
+  for (const row of rows) {
+    for (const v of Object.values(row as object)) n += typeof v === 'string' ? v.length : 8;
+  }
+  return n;
+}
+
 /** Every answer frozen, kept or not, so that a caller that would change one fails the same way on a miss as on a hit. */
-function freeze<T>(rows: T[]): T[] {
+export function freeze<T>(rows: T[]): T[] {
   for (const row of rows) Object.freeze(row);
   return Object.freeze(rows) as T[];
 }

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,7 +21,7 @@ describe('cachedReads', () => {
       state.queries++;
       return Array.from({ length: state.rows }, () => ({ sqlText, params: [...params], value: state.value })) as T[];
     }) as RawRead;
-    const counts = { reads: 0, readHits: 0 };
+    const counts = { reads: 0, readHits: 0, commits: 0 };
     return { state, counts, read, stamp: () => state.stamp };
   }
 
@@ -32,7 +32,7 @@ describe('cachedReads', () => {
     const second = reads<{ value: number }>('select 1', ['x']);
     assert.equal(second, first);
     assert.equal(f.state.queries, 1);
-    assert.deepEqual(f.counts, { reads: 2, readHits: 1 });
+    assert.deepEqual(f.counts, { reads: 2, readHits: 1, commits: 0 });
     assert.ok(Object.isFrozen(first) && Object.isFrozen(first[0]));
     assert.throws(() => {
       (first[0] as { value: number }).value = 2;
@@ -112,10 +112,53 @@ describe('cachedReads', () => {
         order.push('stamp');
         return 's';
       },
-      { reads: 0, readHits: 0 },
+      { reads: 0, readHits: 0, commits: 0 },
     );
     reads('q', []);
     assert.deepEqual(order, ['stamp', 'query']);
+  });
+
+  test("this process's own commit empties the cache even if the header did not change", () => {
+    const f = fakeStore();
+    const reads = cachedReads(f.read, f.stamp, f.counts);
+    reads('q', []);
+    f.state.value = 2;
+    f.counts.commits++;
+    assert.equal(reads<{ value: number }>('q', [])[0].value, 2);
+    assert.equal(f.state.queries, 2);
+  });
+
+  test('a parameter JSON cannot tell from null (NaN, the infinities) is never cached', () => {
+    const f = fakeStore();
+    const reads = cachedReads(f.read, f.stamp, f.counts);
+    reads('q', [null]);
+    const [row] = reads<{ params: unknown[] }>('q', [Number.NaN]);
+    assert.ok(Number.isNaN(row.params[0]));
+    reads('q', [Number.POSITIVE_INFINITY]);
+    assert.equal(f.state.queries, 3);
+  });
+
+  test('the text kept is bounded: the oldest answers go first, and an answer too large is not kept', () => {
+    let size = 150;
+    let queries = 0;
+    const read = (<T>(sqlText: string) => {
+      queries++;
+      return [{ sqlText, text: 'x'.repeat(size) }] as T[];
+    }) as RawRead;
+    const reads = cachedReads(read, () => 's', { reads: 0, readHits: 0, commits: 0 }, { maxChars: 1000 });
+    for (const k of ['a', 'b', 'c', 'd', 'e']) reads(k, []); // 151 characters each
+    reads('a', []);
+    assert.equal(queries, 5, 'five answers fit');
+    reads('f', []);
+    reads('g', []); // 7 x 151 > 1000: the oldest goes
+    reads('b', []);
+    assert.equal(queries, 7, 'b is still kept');
+    reads('a', []);
+    assert.equal(queries, 8, 'a went first');
+    size = 400;
+    reads('big', []);
+    reads('big', []);
+    assert.equal(queries, 10, 'an answer above a quarter of the budget is not kept');
   });
 });
 
@@ -138,19 +181,15 @@ describe('Store.read on SQLite', () => {
   });
 
   test('a read repeated with no commit between is a hit; the header is stable meanwhile', async () => {
-    const stamp = walIndexStamp(join(dir, 'tcssl.db-shm'));
-    try {
-      const s1 = stamp.stamp();
-      assert.ok(s1 !== null && s1.length === 48);
-      const before = { ...store.stats };
-      assert.equal(await version(), '1');
-      assert.equal(await version(), '1');
-      assert.equal(store.stats.reads - before.reads, 2);
-      assert.equal(store.stats.readHits - before.readHits, 1);
-      assert.equal(stamp.stamp(), s1);
-    } finally {
-      stamp.close();
-    }
+    const stamp = walIndexStamp(join(dir, 'tcssl.db'));
+    const s1 = stamp();
+    assert.ok(s1 !== null && s1.length === 48);
+    const before = { ...store.stats };
+    assert.equal(await version(), '1');
+    assert.equal(await version(), '1');
+    assert.equal(store.stats.reads - before.reads, 2);
+    assert.equal(store.stats.readHits - before.readHits, 1);
+    assert.equal(stamp(), s1);
   });
 
   test("this store's own commit is seen at the next read", async () => {
@@ -162,17 +201,16 @@ describe('Store.read on SQLite', () => {
   });
 
   test("another connection's commit is seen at the next read, and changes the header", async () => {
-    const stamp = walIndexStamp(join(dir, 'tcssl.db-shm'));
+    const stamp = walIndexStamp(join(dir, 'tcssl.db'));
     const other = new Database(join(dir, 'tcssl.db'));
     try {
       await version();
-      const s1 = stamp.stamp();
+      const s1 = stamp();
       other.prepare("update meta set value = '3' where key = 'tcssl_read_cache_test'").run();
-      assert.notEqual(stamp.stamp(), s1);
+      assert.notEqual(stamp(), s1);
       assert.equal(await version(), '3');
     } finally {
       other.close();
-      stamp.close();
     }
   });
 
@@ -196,9 +234,52 @@ describe('Store.read on SQLite', () => {
     assert.ok(Object.isFrozen(rows) && Object.isFrozen(rows[0]));
   });
 
-  test('a stamp of a missing file is null, and reads still answer', async () => {
-    const stamp = walIndexStamp(join(dir, 'no-such-file-shm'));
-    assert.equal(stamp.stamp(), null);
-    stamp.close();
+  test('a stamp of a missing file, or of a header not written or not a WAL index, is null', async () => {
+    assert.equal(walIndexStamp(join(dir, 'no-such.db'))(), null);
+    const fake = join(dir, 'fake.db');
+    writeFileSync(fake, '');
+    writeFileSync(`${fake}-shm`, Buffer.alloc(32768));
+    assert.equal(walIndexStamp(fake)(), null, 'two equal copies of zeros');
+    const header = Buffer.alloc(48);
+    header.writeUInt32LE(3007000, 0);
+    header[12] = 1;
+    writeFileSync(`${fake}-shm`, Buffer.concat([header, header, Buffer.alloc(1000)]));
+    assert.equal(walIndexStamp(fake)()?.length, 48);
+    header.writeUInt32LE(3021000, 0);
+    writeFileSync(`${fake}-shm`, Buffer.concat([header, header, Buffer.alloc(1000)]));
+    assert.equal(walIndexStamp(fake)(), null, 'another wal-index version');
+  });
+
+  test('a database reached through a symbolic link is stamped from the -shm beside its real file', async () => {
+    const link = join(dir, 'linked.db');
+    symlinkSync(join(dir, 'tcssl.db'), link);
+    // A leftover file beside the link must not be read.
+    writeFileSync(`${link}-shm`, Buffer.alloc(32768));
+    assert.equal(walIndexStamp(link)(), walIndexStamp(join(dir, 'tcssl.db'))());
+    assert.notEqual(walIndexStamp(link)(), null);
+  });
+
+  test("opening and closing a second store on the file leaves this process's locks in place", async () => {
+    // SQLite's cross-process locks are POSIX locks, which closing any descriptor of the file would drop.
+    const holder = new Database(join(dir, 'tcssl.db'));
+    holder.prepare('begin immediate').run();
+    try {
+      const second = await openStore({ url: '', dataDir: dir });
+      await second.read("select value from meta where key = 'iam_version'", []);
+      await second.close();
+      const script = join(dir, 'try-write.cjs');
+      writeFileSync(
+        script,
+        `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
+         const d = new D(${JSON.stringify(join(dir, 'tcssl.db'))});
+         d.pragma('busy_timeout = 0');
+         try { d.prepare('begin immediate').run(); process.stdout.write('took the write lock'); }
+         catch (e) { process.stdout.write(e.code); }`,
+      );
+      assert.equal(execFileSync(process.execPath, [script], { encoding: 'utf8' }), 'SQLITE_BUSY');
+    } finally {
+      holder.prepare('rollback').run();
+      holder.close();
+    }
   });
 });
