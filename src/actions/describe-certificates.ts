@@ -10,9 +10,9 @@ import { certificatesItemJson } from './present.js';
 import { int, intRange, list, oneOf, str, tag } from './wire.js';
 
 /**
- * An item's JSON, kept by its row while the row is shared: a frozen row is one that SQLite's read cache hands to
- * every read of its page until the next commit (certificate-list.ts), and its JSON depends on nothing else than the
- * language. Rows that are not frozen are written each time.
+ * An item's JSON, kept by its row: a frozen row may be one that SQLite's read cache hands to every read of its page
+ * until the next commit (certificate-list.ts), and the JSON depends on nothing else than the row and the language.
+ * Rows that are not frozen are written each time.
  */
 const itemsJson = new WeakMap<ListedCertificate, { 'en-US'?: string; 'zh-CN'?: string }>();
 function itemJson(row: ListedCertificate, lang: 'en-US' | 'zh-CN'): string {

@@ -228,9 +228,10 @@ export async function listCertificates(
 }
 
 /**
- * A frozen row comes from SQLite's `Store.read`, whose cache hands the same row to every read of the page until the
- * next commit: it is parsed once, and the item it gives is frozen and shared in turn (describe-certificates.ts keeps
- * each item's JSON by it). Other rows are parsed each time.
+ * `Store.read`'s rows are frozen, and SQLite's read cache hands the same row to every read of the page until the next
+ * commit: each is parsed once, and the item it gives is frozen and shared in turn (describe-certificates.ts keeps each
+ * item's JSON by it). PostgreSQL's rows are fresh at every read, so their entries are never used again and go with
+ * them. Rows from a plain Kysely read (not frozen) are parsed each time.
  */
 const listedRows = new WeakMap<object, ListedCertificate>();
 function listedOnce(raw: { j: string | unknown[] }): ListedCertificate {
