@@ -12,7 +12,6 @@
 // alternate the variants and the bare node:http baseline on the same machine; the medians are printed. Never part of
 // `npm test`; the variants are measurement tools, not tcssl.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,7 @@ import { pickGenerator } from './load.js';
 import { describeMachine, table } from './report.js';
 import * as req from './requests.js';
 import { createOrders, signedCall, target } from './scenarios.js';
-import { CLI, ROOT, startBaseline } from './server.js';
+import { buildBundle, CLI, ROOT, startBaseline } from './server.js';
 import { log, Session } from './session.js';
 
 const HELP = `usage: npm run bench:floor -- [options]
@@ -116,11 +115,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const gen = pickGenerator(undefined, 2);
   log(`${machine.cpu}, ${machine.cores} cores; ${gen.version}`);
-  if (!flags['skip-build']) {
-    log('npm run build');
-    const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('npm run build failed');
-  }
+  if (!flags['skip-build']) buildBundle();
   const work = mkdtempSync(join(tmpdir(), 'tcssl-floor-'));
   const b = new Session(
     {

@@ -1,7 +1,6 @@
 // `npm run bench` (never part of `npm test`): reads the flags, builds, runs the scenarios against the compiled server
 // on temporary SQLite stores, then prints the report against the targets and writes it to bench/results/latest.json.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { type GeneratorName, pickGenerator } from './load.js';
 import { describeMachine, formatReport, type Report, writeReport } from './report.js';
 import { FILL_STORE, mainScenarios, millionScenario } from './scenarios.js';
-import { ROOT } from './server.js';
+import { buildBundle, ROOT } from './server.js';
 import { log, Session, type SessionOptions } from './session.js';
 import { applyTargets, PEAK_RSS_MB } from './targets.js';
 
@@ -81,11 +80,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const gen = pickGenerator(flags.generator as GeneratorName | undefined, threads);
   log(`${machine.cpu}, ${machine.cores} cores; load average ${machine.loadavgStart.join(', ')}; ${gen.version}`);
-  if (!flags['skip-build']) {
-    log('npm run build');
-    const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('npm run build failed');
-  }
+  if (!flags['skip-build']) buildBundle();
   const b = new Session(opts, gen, mkdtempSync(join(tmpdir(), 'tcssl-bench-')));
   const cleanup = async () => {
     await b.stopAll();

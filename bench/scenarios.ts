@@ -71,7 +71,7 @@ export async function mainScenarios(b: Session): Promise<void> {
   const cpuProfDir = b.opts.cpuProf ? join(b.work, 'cpu-prof') : undefined;
   const server = await b.start({ dataDir, logFile, env, cpuProfDir }, 'start on the existing store');
   readyMeasure(b, 'serve ready, existing store (a few rows)', server.readyMs);
-  await waitIdle(server.pid, undefined, b.opts.cpuProf ? 0.1 : 0.025);
+  await waitIdle(server.pid, undefined, b.idleCpuS);
   const t = target(server);
   const orders: Record<string, string[]> = {};
   for (const kind of ['describe', 'parse-tc3', 'parse-hmac', 'online-rsa', 'online-ecdsa', 'burst']) {

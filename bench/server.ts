@@ -1,7 +1,7 @@
 // Starts and stops the processes under test (the compiled `tcssl serve`, the bare baseline) and reads what /proc
 // says about them: memory high-water mark and CPU time. Knows no scenario.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -107,6 +107,13 @@ export async function startTcssl(o: TcsslOptions): Promise<TcsslProcess> {
   }
   await stop();
   throw new Error(`tcssl serve was not ready within 120 s:\n${tail(o.logFile)}`);
+}
+
+/** `npm run build`: dist/tcssl.mjs as users run it. */
+export function buildBundle(): void {
+  process.stderr.write('bench: npm run build\n');
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed');
 }
 
 /** The bare node:http server answering `bytes` of JSON. */

@@ -72,6 +72,12 @@ export class Session {
     readonly work: string,
   ) {}
 
+  /** CPU seconds per half second under which a server counts as idle: a profiled one never quite is (V8's profiler
+   * thread alone takes a few percent of a core). */
+  get idleCpuS(): number {
+    return this.opts.cpuProf ? 0.1 : 0.025;
+  }
+
   selected(id: string): boolean {
     return !this.opts.only || this.opts.only.some((p) => id.startsWith(p));
   }
@@ -107,12 +113,10 @@ export class Session {
   async loadRow(s: RowSpec): Promise<LoadRow> {
     const tcssl = s.tcssl ?? true;
     const spec = { url: s.target.url, connections: s.connections, requestsFile: join(this.work, `${s.id}.requests`) };
-    // A profiled server is never quite idle: V8's profiler thread alone takes a few percent of a core.
-    const idleCpuS = this.opts.cpuProf ? 0.1 : 0.025;
-    await waitIdle(s.target.pid, undefined, idleCpuS);
+    await waitIdle(s.target.pid, undefined, this.idleCpuS);
     if ((s.warmup ?? true) && this.opts.warmup > 0) {
       await this.gen.run({ ...spec, durationS: this.opts.warmup, requests: s.requests() });
-      await waitIdle(s.target.pid, undefined, idleCpuS);
+      await waitIdle(s.target.pid, undefined, this.idleCpuS);
     }
     if (tcssl) this.trackPeak(s.target);
     resetPeak(s.target.pid);

@@ -56,8 +56,8 @@ export interface Store {
    * A read of hot-path rows by SQL text (`?` placeholders), outside any transaction, without Kysely's query building.
    * SQLite runs it synchronously on a second, read-only connection (WAL: it sees the last commit, never another
    * request's open transaction), or answers it from memory when no commit has been made since the same read
-   * (`src/store/read-cache.ts`); PostgreSQL sends it on the pool as it stands. The rows are frozen on both. Repositories use
-   * it for the few reads every request makes; everything else goes through `db`.
+   * (`src/store/read-cache.ts`); PostgreSQL sends it on the pool as it stands. The rows are frozen on both.
+   * Repositories use it for the few reads every request makes; everything else goes through `db`.
    */
   read<T>(sqlText: string, params: ReadonlyArray<string | number | null>): Promise<T[]>;
   /** Cheap liveness probe for /readyz. */

@@ -21,6 +21,7 @@ const HEADER_BYTES = 48;
 const WALINDEX_VERSION = 3007000;
 /** isInit, set once the header has been written. */
 const IS_INIT_OFFSET = 12;
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * One descriptor per `-shm` file for the life of the process, never closed. SQLite's cross-process locks on that
@@ -55,7 +56,6 @@ export function walIndexStamp(dbPath: string): () => string | null {
   let shmPath: string | undefined;
   let fd: number | null = null;
   const buf = Buffer.alloc(2 * HEADER_BYTES);
-  const version = () => (endianness() === 'LE' ? buf.readUInt32LE(0) : buf.readUInt32BE(0));
   return () => {
     try {
       shmPath ??= `${realpathSync(dbPath)}-shm`;
@@ -66,7 +66,8 @@ export function walIndexStamp(dbPath: string): () => string | null {
     }
     // SQLite writes the second copy, then the first: copies that differ are a header being written.
     if (buf.compare(buf, 0, HEADER_BYTES, HEADER_BYTES, 2 * HEADER_BYTES) !== 0) return null;
-    if (buf[IS_INIT_OFFSET] !== 1 || version() !== WALINDEX_VERSION) return null;
+    const version = LITTLE_ENDIAN ? buf.readUInt32LE(0) : buf.readUInt32BE(0);
+    if (buf[IS_INIT_OFFSET] !== 1 || version !== WALINDEX_VERSION) return null;
     return buf.toString('latin1', 0, HEADER_BYTES);
   };
 }

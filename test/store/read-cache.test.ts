@@ -165,6 +165,17 @@ describe('cachedReads', () => {
 describe('Store.read on SQLite', () => {
   let dir: string;
   let store: Store;
+  /** Runs body in another node process, with `d` a better-sqlite3 connection to the store's file; its stdout. */
+  const inChild = (body: string): string => {
+    const script = join(dir, 'child.cjs');
+    writeFileSync(
+      script,
+      `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
+       const d = new D(${JSON.stringify(join(dir, 'tcssl.db'))});
+       ${body}`,
+    );
+    return execFileSync(process.execPath, [script], { encoding: 'utf8' });
+  };
   const version = async () =>
     (await store.read<{ value: string }>("select value from meta where key = 'tcssl_read_cache_test'", []))[0]?.value;
 
@@ -216,16 +227,9 @@ describe('Store.read on SQLite', () => {
 
   test("another process's commit is seen at the next read", async () => {
     assert.notEqual(await version(), '4');
-    const script = join(dir, 'write.cjs');
-    writeFileSync(
-      script,
-      `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
-       const d = new D(${JSON.stringify(join(dir, 'tcssl.db'))});
-       d.pragma('busy_timeout = 5000');
+    inChild(`d.pragma('busy_timeout = 5000');
        d.prepare("update meta set value = '4' where key = 'tcssl_read_cache_test'").run();
-       d.close();`,
-    );
-    execFileSync(process.execPath, [script]);
+       d.close();`);
     assert.equal(await version(), '4');
   });
 
@@ -267,16 +271,10 @@ describe('Store.read on SQLite', () => {
       const second = await openStore({ url: '', dataDir: dir });
       await second.read("select value from meta where key = 'iam_version'", []);
       await second.close();
-      const script = join(dir, 'try-write.cjs');
-      writeFileSync(
-        script,
-        `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
-         const d = new D(${JSON.stringify(join(dir, 'tcssl.db'))});
-         d.pragma('busy_timeout = 0');
+      const outcome = inChild(`d.pragma('busy_timeout = 0');
          try { d.prepare('begin immediate').run(); process.stdout.write('took the write lock'); }
-         catch (e) { process.stdout.write(e.code); }`,
-      );
-      assert.equal(execFileSync(process.execPath, [script], { encoding: 'utf8' }), 'SQLITE_BUSY');
+         catch (e) { process.stdout.write(e.code); }`);
+      assert.equal(outcome, 'SQLITE_BUSY');
     } finally {
       holder.prepare('rollback').run();
       holder.close();
