@@ -6,25 +6,15 @@ import { Status } from '../orders/status.js';
 import type { ListedCertificate } from '../store/certificate-list.js';
 import { defineAction } from './define-action.js';
 import { JsonText } from './json-text.js';
+import { keptByRow, type Lang } from './kept-answers.js';
 import { certificatesItemJson } from './present.js';
 import { int, intRange, list, oneOf, str, tag } from './wire.js';
 
 /**
- * An item's JSON, kept by its row: a frozen row may be one that SQLite's read cache hands to every read of its page
- * until the next commit (certificate-list.ts), and the JSON depends on nothing else than the row and the language.
- * Rows that are not frozen are written each time.
+ * An item's JSON, kept by its row: a page's rows are the read cache's frozen rows until the next commit
+ * (certificate-list.ts), and the JSON depends on nothing else than the row and the language.
  */
-const itemsJson = new WeakMap<ListedCertificate, { 'en-US'?: string; 'zh-CN'?: string }>();
-function itemJson(row: ListedCertificate, lang: 'en-US' | 'zh-CN'): string {
-  if (!Object.isFrozen(row)) return certificatesItemJson(row, lang);
-  let byLang = itemsJson.get(row);
-  if (byLang === undefined) {
-    byLang = {};
-    itemsJson.set(row, byLang);
-  }
-  byLang[lang] ??= certificatesItemJson(row, lang);
-  return byLang[lang];
-}
+const itemJson = keptByRow((row: ListedCertificate, _: null, lang: Lang) => certificatesItemJson(row, lang));
 
 /** "Expiring" in FilterExpiring: within 30 days, as the console's expiry reminder. */
 const EXPIRING_WINDOW_MS = 30 * 24 * 3600_000;
@@ -83,7 +73,7 @@ export const describeCertificates = defineAction({
       limit,
     );
     let items = '';
-    for (let i = 0; i < rows.length; i++) items += `${i === 0 ? '' : ','}${itemJson(rows[i], ctx.language)}`;
+    for (let i = 0; i < rows.length; i++) items += `${i === 0 ? '' : ','}${itemJson(rows[i], null, ctx.language)}`;
     return new JsonText(`{"TotalCount":${JSON.stringify(total)},"Certificates":[${items}]}`);
   },
 });

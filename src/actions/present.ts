@@ -10,6 +10,7 @@ import { STATUS_NAMES, type StatusCode } from '../orders/status.js';
 import type { ListedCertificate } from '../store/certificate-list.js';
 import type { CertificateRow, DcvCheckRow } from '../store/schema.js';
 import { asciiJson, asciiJsonString, asciiJsonStrings } from './json-text.js';
+import type { Lang } from './kept-answers.js';
 
 /** '00' to '99'. */
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
@@ -42,8 +43,6 @@ function productOf(row: Pick<CertificateRow, 'source' | 'product_id'>) {
   if (row.source === 'free') return freeProduct;
   return row.product_id === null ? undefined : findProduct(row.product_id);
 }
-
-type Lang = 'en-US' | 'zh-CN';
 
 /** The names both answers derive from a row and its product, each written once for both. */
 function namesOf(row: Pick<CertificateRow, 'source' | 'status'>, product: ReturnType<typeof productOf>, lang: Lang) {
@@ -172,7 +171,7 @@ export function certificatesItemJson(row: ListedCertificate, lang: Lang): string
  * DvAuthDomain the zone it sits in; for FILE, DvAuthPath is the directory and DvAuthKey the file name. The first
  * domain's values are repeated at the top level, as the real service does for single-domain orders.
  */
-export function dvAuthDetail(checks: DcvCheckRow[], san: string[]) {
+export function dvAuthDetail(checks: readonly DcvCheckRow[], san: string[]) {
   if (checks.length === 0) return null;
   // In the order's own domain order, primary first.
   const position = (d: string) => (san.indexOf(d) + san.length + 1) % (san.length + 1);
