@@ -7,7 +7,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { migrationProvider } from './migrations.js';
-import { cachedReads, freeze, walIndexStamp } from './read-cache.js';
+import { cachedReads, freeze, heldForTheTurn, walIndexStamp } from './read-cache.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -108,7 +108,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // A transaction of a commit group is a savepoint, whose undo pages go to a statement journal: in memory, not in a
   // temporary file.
   native.pragma('temp_store = MEMORY');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
+  // Every statement that may write, Kysely's and the SQL-text ones, drops the read cache's stamp held for the turn
+  // (read-cache.ts), so that a read after it reads the header again. Set once the read cache exists.
+  let wrote = () => {};
+  const writing = () => wrote();
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native, writing) }) });
   await migrate(db);
   let checkpointer: Checkpointer | undefined;
   if (opts.backgroundCheckpoints) {
@@ -120,7 +124,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   reader.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const stats: StoreStats = { transactions: 0, commits: 0, reads: 0, readHits: 0 };
-  const reads = cachedReads(rowReader(cachingStatements(reader)), walIndexStamp(path), stats);
+  const stamp = heldForTheTurn(walIndexStamp(path));
+  const reads = cachedReads(rowReader(cachingStatements(reader)), stamp, stats);
+  wrote = stamp.drop;
   // A restarted log is cut back to the limit, so the file does not stay at its largest (boundedWal).
   const walLimit = opts.walLimitBytes ?? WAL_LIMIT_BYTES;
   native.pragma(`journal_size_limit = ${walLimit}`);
@@ -128,7 +134,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // A log left large by an earlier process (or by a version without this bound) is emptied now, not after a commit.
   walBound(true);
   // The writer's SQL-text statements are cached apart from Kysely's: rowReader switches its statements to arrays.
-  const writerStatements = cachingStatements(native);
+  const writerStatements = cachingStatements(native, writing);
   const writerRows = rowReader(writerStatements);
   const direct: SqlText = {
     async run(text, params) {
@@ -392,7 +398,7 @@ function groupCommit(
  * statement at a time on this connection, so prepared statements are kept (a bounded number, least recently used
  * dropped first) and reused.
  */
-function cachingStatements(native: SqliteDatabase.Database, max = 512) {
+function cachingStatements(native: SqliteDatabase.Database, onWrite?: () => void, max = 512) {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => native.close(),
@@ -405,6 +411,8 @@ function cachingStatements(native: SqliteDatabase.Database, max = 512) {
         if (cache.size >= max) cache.delete(cache.keys().next().value as string);
       }
       cache.set(sqlText, stmt);
+      // Its callers run a statement as soon as they have it.
+      if (onWrite !== undefined && !stmt.readonly) onWrite();
       return stmt;
     },
   };

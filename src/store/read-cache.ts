@@ -72,6 +72,44 @@ export function walIndexStamp(dbPath: string): () => string | null {
   };
 }
 
+/** A stamp held for the rest of a turn once read, and `drop` to read it again at the next call all the same. */
+export interface HeldStamp {
+  (): string | null;
+  drop(): void;
+}
+
+/**
+ * `stamp` read at most once per turn of the event loop: the first read of a turn takes it, and it is dropped when the
+ * turn's ticks and promise jobs have run, before node hands any new input to JavaScript. Every request a turn serves
+ * had arrived before the turn began, so a header read at any moment of the turn is no older than any of their
+ * arrivals: a commit another process finished before a request arrived is still seen by that request's reads. A
+ * request's reads in one turn (its key's IAM version, its certificate, the domain checks) then cost one pread, not
+ * three. This process's own writes call `drop` as they run (openStore), so a read after one, in the same turn, reads
+ * the header again; a commit made in the same turn through a connection outside the store is seen from the next turn.
+ */
+export function heldForTheTurn(stamp: () => string | null): HeldStamp {
+  let held: string | null | undefined;
+  let endScheduled = false;
+  const endOfTurn = () => {
+    held = undefined;
+    endScheduled = false;
+  };
+  const read = () => {
+    if (held === undefined) {
+      held = stamp();
+      if (!endScheduled) {
+        endScheduled = true;
+        process.nextTick(endOfTurn);
+      }
+    }
+    return held;
+  };
+  read.drop = () => {
+    held = undefined;
+  };
+  return read;
+}
+
 export interface ReadCacheOptions {
   /** answers kept at most (the oldest goes first); default 512 */
   maxEntries?: number;

@@ -1,6 +1,8 @@
 // Resolved keys are kept in memory, filed under the store's IAM version: any write to accounts, keys or policies,
 // by this process or by another connection (the CLI, another node, a SQL shell), must take effect at the next
-// request. Runs on SQLite, and on PostgreSQL when TCSSL_TEST_DB is set (as CI's second pass does).
+// request. A request arrives in a turn of the event loop of its own, so after another connection's write the next
+// call waits for the next turn (`nextRequest`): on SQLite the read cache reads its header once a turn. Runs on
+// SQLite, and on PostgreSQL when TCSSL_TEST_DB is set (as CI's second pass does).
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +12,9 @@ import { Iam } from '../../src/iam/iam.js';
 import { SecretBox } from '../../src/pki/secret-box.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { tempDir, testDatabase } from '../support/world.js';
+
+/** What separates two requests: a turn of the event loop. */
+const nextRequest = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('resolved key cache', () => {
   let dir: string;
@@ -44,8 +49,10 @@ describe('resolved key cache', () => {
     const a = await iam.createAccount();
     assert.ok(await iam.resolveKey(a.SecretId));
     await other.db.updateTable('api_keys').set({ disabled: 1 }).where('secret_id', '=', a.SecretId).execute();
+    await nextRequest();
     assert.equal(await iam.resolveKey(a.SecretId), null);
     await other.db.updateTable('api_keys').set({ disabled: 0 }).where('secret_id', '=', a.SecretId).execute();
+    await nextRequest();
     assert.equal((await iam.resolveKey(a.SecretId))?.secretKey, a.SecretKey);
   });
 
@@ -61,6 +68,7 @@ describe('resolved key cache', () => {
     const before = await iam.resolveKey(a.SecretId);
     assert.equal(before?.caller.realNameVerified, true);
     await other.db.updateTable('accounts').set({ real_name_verified: 0 }).where('uin', '=', a.Uin).execute();
+    await nextRequest();
     assert.equal((await iam.resolveKey(a.SecretId))?.caller.realNameVerified, false);
 
     const user = await iam.createSubUser(a.Uin, 'ops');
@@ -70,6 +78,7 @@ describe('resolved key cache', () => {
     assert.equal((await iam.resolveKey(key.SecretId))?.caller.policies.length, 1);
 
     await other.db.deleteFrom('api_keys').where('secret_id', '=', a.SecretId).execute();
+    await nextRequest();
     assert.equal(await iam.resolveKey(a.SecretId), null);
   });
 
@@ -80,6 +89,7 @@ describe('resolved key cache', () => {
       .insertInto('meta')
       .values({ key: `unrelated-${a.Uin}`, value: 'x' })
       .execute();
+    await nextRequest();
     assert.equal(await iam.resolveKey(a.SecretId), first);
   });
 });

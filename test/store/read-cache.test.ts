@@ -1,6 +1,7 @@
 // Store.read's cache on SQLite: an answer is reused only while the wal-index header reads the same, so a commit by
-// this store, by another connection and by another process is seen at the very next read. The cache's own rules
-// (keys, bounds, frozen rows, the header read before the query) are checked with a fake read and a fake stamp.
+// this store is seen at the very next read, and one by another connection or another process from the next turn of
+// the event loop (the header is read once a turn). The cache's own rules (keys, bounds, frozen rows, the header read
+// before the query) are checked with a fake read and a fake stamp.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore, type Store } from '../../src/store/db.js';
-import { cachedReads, type RawRead, walIndexStamp } from '../../src/store/read-cache.js';
+import { cachedReads, heldForTheTurn, type RawRead, walIndexStamp } from '../../src/store/read-cache.js';
 import { tempDir } from '../support/world.js';
 
 describe('cachedReads', () => {
@@ -162,6 +163,46 @@ describe('cachedReads', () => {
   });
 });
 
+describe('heldForTheTurn', () => {
+  test('the stamp is read once a turn: promise jobs of the turn share it, the next turn reads it again', async () => {
+    let n = 0;
+    const held = heldForTheTurn(() => `s${++n}`);
+    assert.equal(held(), 's1');
+    assert.equal(held(), 's1');
+    await Promise.resolve();
+    assert.equal(held(), 's1', 'a promise job of the same turn');
+    await nextTurn();
+    assert.equal(held(), 's2');
+  });
+
+  test('each callback node runs is a turn of its own, even within one phase of the loop', async () => {
+    let n = 0;
+    const held = heldForTheTurn(() => `s${++n}`);
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      setImmediate(() => seen.push(held() as string, held() as string));
+      setImmediate(() => {
+        seen.push(held() as string);
+        resolve();
+      });
+    });
+    assert.deepEqual(seen, ['s1', 's1', 's2']);
+  });
+
+  test('a null stamp (nothing to vouch for) is held too, and read again next turn', async () => {
+    let value: string | null = null;
+    const held = heldForTheTurn(() => value);
+    assert.equal(held(), null);
+    value = 'a';
+    assert.equal(held(), null);
+    await nextTurn();
+    assert.equal(held(), 'a');
+  });
+});
+
+/** Resolves in a later turn of the event loop, after this turn's ticks and promise jobs. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('Store.read on SQLite', () => {
   let dir: string;
   let store: Store;
@@ -211,25 +252,46 @@ describe('Store.read on SQLite', () => {
     assert.equal(await version(), '2');
   });
 
-  test("another connection's commit is seen at the next read, and changes the header", async () => {
+  test("this store's own write outside a transaction is seen at the next read of the same turn", async () => {
+    await nextTurn();
+    const was = await version();
+    await store.db
+      .updateTable('meta')
+      .set({ value: 'autocommit' })
+      .where('key', '=', 'tcssl_read_cache_test')
+      .execute();
+    assert.equal(await version(), 'autocommit');
+    await store.db
+      .updateTable('meta')
+      .set({ value: was ?? null })
+      .where('key', '=', 'tcssl_read_cache_test')
+      .execute();
+    assert.equal(await version(), was);
+  });
+
+  test("another connection's commit changes the header and is seen from the next turn", async () => {
     const stamp = walIndexStamp(join(dir, 'tcssl.db'));
     const other = new Database(join(dir, 'tcssl.db'));
     try {
-      await version();
+      await nextTurn();
+      assert.equal(await version(), '2');
       const s1 = stamp();
       other.prepare("update meta set value = '3' where key = 'tcssl_read_cache_test'").run();
       assert.notEqual(stamp(), s1);
+      assert.equal(await version(), '2', 'the turn that read the header before the commit still holds it');
+      await nextTurn();
       assert.equal(await version(), '3');
     } finally {
       other.close();
     }
   });
 
-  test("another process's commit is seen at the next read", async () => {
+  test("another process's commit is seen from the next turn", async () => {
     assert.notEqual(await version(), '4');
     inChild(`d.pragma('busy_timeout = 5000');
        d.prepare("update meta set value = '4' where key = 'tcssl_read_cache_test'").run();
        d.close();`);
+    await nextTurn();
     assert.equal(await version(), '4');
   });
 
