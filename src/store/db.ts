@@ -108,8 +108,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // A transaction of a commit group is a savepoint, whose undo pages go to a statement journal: in memory, not in a
   // temporary file.
   native.pragma('temp_store = MEMORY');
-  // Every statement that may write, Kysely's and the SQL-text ones, drops the read cache's stamp held for the turn
-  // (read-cache.ts), so that a read after it reads the header again. Set once the read cache exists.
+  // Every statement but a plain read (writes, BEGIN, COMMIT), Kysely's and the SQL-text ones, drops the read cache's
+  // stamp held for the turn (read-cache.ts), so that a read after it reads the header again. Set once the read cache
+  // exists.
   let wrote = () => {};
   const writing = () => wrote();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native, writing) }) });
@@ -411,8 +412,9 @@ function cachingStatements(native: SqliteDatabase.Database, onWrite?: () => void
         if (cache.size >= max) cache.delete(cache.keys().next().value as string);
       }
       cache.set(sqlText, stmt);
+      // Any statement but a read: writes, and transaction control (BEGIN, COMMIT), which SQLite counts read-only.
       // Its callers run a statement as soon as they have it.
-      if (onWrite !== undefined && !stmt.readonly) onWrite();
+      if (onWrite !== undefined && !(stmt.readonly && stmt.reader)) onWrite();
       return stmt;
     },
   };

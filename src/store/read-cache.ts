@@ -8,7 +8,8 @@
 //
 // The header is read before the query it validates, never after: a commit landing between the two leaves rows newer
 // than the stamp they are filed under, which the next read (seeing a newer header) never uses; the other order would
-// file old rows under the new header. Rows are frozen: every caller gets the same objects.
+// file old rows under the new header. Rows are frozen: every caller gets the same objects. The header is read once a
+// turn of the event loop, and again at each miss (`heldForTheTurn`).
 
 import { fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -72,20 +73,31 @@ export function walIndexStamp(dbPath: string): () => string | null {
   };
 }
 
-/** A stamp held for the rest of a turn once read, and `drop` to read it again at the next call all the same. */
-export interface HeldStamp {
+/** The wal-index header now, or null; with `drop`, one held for a while, which `drop` makes the next call read again. */
+export interface Stamp {
   (): string | null;
+  drop?(): void;
+}
+
+/** A stamp held for the rest of a turn once read. */
+export interface HeldStamp extends Stamp {
   drop(): void;
 }
 
 /**
  * `stamp` read at most once per turn of the event loop: the first read of a turn takes it, and it is dropped when the
- * turn's ticks and promise jobs have run, before node hands any new input to JavaScript. Every request a turn serves
- * had arrived before the turn began, so a header read at any moment of the turn is no older than any of their
- * arrivals: a commit another process finished before a request arrived is still seen by that request's reads. A
- * request's reads in one turn (its key's IAM version, its certificate, the domain checks) then cost one pread, not
- * three. This process's own writes call `drop` as they run (openStore), so a read after one, in the same turn, reads
- * the header again; a commit made in the same turn through a connection outside the store is seen from the next turn.
+ * turn's ticks and promise jobs have run (node runs both until neither is left), before node hands any new input to
+ * JavaScript. Every request a turn serves had arrived before the turn began (several pipelined on one connection
+ * arrive together), so a header read at any moment of the turn is no older than any of their arrivals: a commit
+ * another process finished before a request arrived is still seen by that request's reads. A request's reads in one
+ * turn (its key's IAM version, its certificate, the domain checks) then cost one pread, not three.
+ *
+ * What is seen within a turn: this process's own statements drop the stamp as they run (openStore), and its commit
+ * groups count in `ReadCounts.commits`, so a read after either reads afresh; a read that misses reads the header again
+ * first (`cachedReads`); a commit made during the turn by another connection or process is seen from the next turn, or
+ * from the turn's next miss. Two things would stretch a turn, and tcssl does neither: a tick that throws into an
+ * `uncaughtException` handler (node then runs the next callback before the rest of the ticks), and a synchronous wait
+ * on another process within a turn.
  */
 export function heldForTheTurn(stamp: () => string | null): HeldStamp {
   let held: string | null | undefined;
@@ -99,7 +111,9 @@ export function heldForTheTurn(stamp: () => string | null): HeldStamp {
       held = stamp();
       if (!endScheduled) {
         endScheduled = true;
-        process.nextTick(endOfTurn);
+        // A tick queued from a promise job runs once all promise jobs have: queued at once from within a tick (a
+        // stream's 'end' event is one), it would run before them, between a request's first read and the next.
+        queueMicrotask(() => process.nextTick(endOfTurn));
       }
     }
     return held;
@@ -123,16 +137,14 @@ export interface ReadCounts {
   reads: number;
   /** reads answered from memory */
   readHits: number;
-  /** commits made by this process: one that leaves the header as it was still empties the cache */
+  /**
+   * commit groups made by this process: each empties the cache. A group's COMMIT is prepared apart from the
+   * statements that drop a stamp held for the turn, so within that turn this count is what shows it.
+   */
   readonly commits: number;
 }
 
-export function cachedReads(
-  read: RawRead,
-  stamp: () => string | null,
-  counts: ReadCounts,
-  opts: ReadCacheOptions = {},
-): RawRead {
+export function cachedReads(read: RawRead, stamp: Stamp, counts: ReadCounts, opts: ReadCacheOptions = {}): RawRead {
   const maxEntries = opts.maxEntries ?? 512;
   const maxRows = opts.maxRows ?? 100;
   const maxChars = opts.maxChars ?? 8_000_000;
@@ -144,22 +156,33 @@ export function cachedReads(
     keptChars -= kept.get(key)?.chars ?? 0;
     kept.delete(key);
   };
-  return <T>(sqlText: string, params: ReadonlyArray<string | number | null>): T[] => {
-    counts.reads++;
-    const now = stamp();
-    if (now === null || !params.every(keyable)) return freeze(read<T>(sqlText, params));
-    // This process's own commits empty it too, whatever the header says: belt and braces.
+  /** The cache emptied when the header or this process's commits have moved on since it was filled. */
+  const settle = (now: string) => {
     if (now !== keptAt || counts.commits !== keptCommits) {
       kept.clear();
       keptChars = 0;
       keptAt = now;
       keptCommits = counts.commits;
     }
+  };
+  return <T>(sqlText: string, params: ReadonlyArray<string | number | null>): T[] => {
+    counts.reads++;
+    const held = stamp();
+    if (held === null || !params.every(keyable)) return freeze(read<T>(sqlText, params));
+    settle(held);
     const key = `${sqlText}\u0000${JSON.stringify(params)}`;
     const hit = kept.get(key);
     if (hit !== undefined) {
       counts.readHits++;
       return hit.rows as T[];
+    }
+    // A miss queries the store as it is now, which may be past a header held for the turn: the header is read again
+    // first, so that rows kept side by side are of one moment, and a turn's reads never go back in time.
+    if (stamp.drop !== undefined) {
+      stamp.drop();
+      const now = stamp();
+      if (now === null) return freeze(read<T>(sqlText, params));
+      settle(now);
     }
     const rows = freeze(read<T>(sqlText, params));
     if (rows.length <= maxRows) {

@@ -189,6 +189,22 @@ describe('heldForTheTurn', () => {
     assert.deepEqual(seen, ['s1', 's1', 's2']);
   });
 
+  test('a stamp first read inside a tick is held through the promise jobs that follow it', async () => {
+    let n = 0;
+    const held = heldForTheTurn(() => `s${++n}`);
+    const seen = await new Promise<string[]>((resolve) => {
+      process.nextTick(async () => {
+        const first = held() as string;
+        await Promise.resolve();
+        await Promise.resolve();
+        resolve([first, held() as string]);
+      });
+    });
+    assert.deepEqual(seen, ['s1', 's1']);
+    await nextTurn();
+    assert.equal(held(), 's2');
+  });
+
   test('a null stamp (nothing to vouch for) is held too, and read again next turn', async () => {
     let value: string | null = null;
     const held = heldForTheTurn(() => value);
@@ -267,6 +283,52 @@ describe('Store.read on SQLite', () => {
       .where('key', '=', 'tcssl_read_cache_test')
       .execute();
     assert.equal(await version(), was);
+  });
+
+  test("this store's commit group is seen in the turn it commits, after a read inside it", async () => {
+    const grouped = await openStore({ url: '', dataDir: dir, groupMaxMs: 0 });
+    const read = async () =>
+      (await grouped.read<{ value: string }>("select value from meta where key = 'tcssl_read_cache_test'", []))[0]
+        ?.value;
+    try {
+      await nextTurn();
+      const was = await read();
+      await grouped.tx(async (db) => {
+        await db.updateTable('meta').set({ value: 'grouped' }).where('key', '=', 'tcssl_read_cache_test').execute();
+        // The read-only connection does not see the open transaction: this files the old value under the header.
+        assert.equal(await read(), was);
+      });
+      // The group committed in this same turn, through a COMMIT that drops no stamp: its count empties the cache.
+      assert.equal(await read(), 'grouped');
+      await grouped.tx(async (db) => {
+        await db
+          .updateTable('meta')
+          .set({ value: was ?? null })
+          .where('key', '=', 'tcssl_read_cache_test')
+          .execute();
+      });
+    } finally {
+      await grouped.close();
+    }
+  });
+
+  test('reads of one turn never go back in time: a miss after a commit elsewhere reads the header again', async () => {
+    const other = new Database(join(dir, 'tcssl.db'));
+    const value = async (key: string) =>
+      (await store.read<{ value: string }>('select value from meta where key = ?', [key]))[0]?.value;
+    try {
+      other.prepare("insert or replace into meta (key, value) values ('tcssl_rc_a', 'a0'), ('tcssl_rc_b', 'b0')").run();
+      await nextTurn();
+      assert.equal(await value('tcssl_rc_a'), 'a0');
+      other
+        .prepare("update meta set value = substr(key, 10, 1) || '1' where key in ('tcssl_rc_a', 'tcssl_rc_b')")
+        .run();
+      assert.equal(await value('tcssl_rc_a'), 'a0', 'a hit under the header held for the turn');
+      assert.equal(await value('tcssl_rc_b'), 'b1', 'a miss reads the store as it is');
+      assert.equal(await value('tcssl_rc_a'), 'a1', 'and what is read after it is no older');
+    } finally {
+      other.close();
+    }
   });
 
   test("another connection's commit changes the header and is seen from the next turn", async () => {
