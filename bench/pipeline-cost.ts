@@ -38,7 +38,8 @@ async function call(r: PresignedRequest) {
 
 try {
   const created = await call(req.createRequests(target)[0]);
-  const id = (JSON.parse(created.body) as { Response: { CertificateIds: string[] } }).Response.CertificateIds[0];
+  const id = (JSON.parse(String(created.body)) as { Response: { CertificateIds: string[] } }).Response
+    .CertificateIds[0];
   // The benchmark's own requests; Submit goes to the same order again and again (it replaces its information, as a
   // retrying client would).
   const requests: Record<string, () => PresignedRequest> = {

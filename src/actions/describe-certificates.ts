@@ -11,10 +11,14 @@ import { certificatesItemJson } from './present.js';
 import { int, intRange, list, oneOf, str, tag } from './wire.js';
 
 /**
- * An item's JSON, kept by its row: a page's rows are the read cache's frozen rows until the next commit
- * (certificate-list.ts), and the JSON depends on nothing else than the row and the language.
+ * A page's answer, kept by its rows, its total and the language: a page's rows are the read cache's frozen rows until
+ * the next commit (certificate-list.ts), and the JSON depends on nothing else.
  */
-const itemJson = keptByRow((row: ListedCertificate, _: null, lang: Lang) => certificatesItemJson(row, lang));
+const pageJson = keptByRow((rows: readonly ListedCertificate[], total: number, lang: Lang) => {
+  let items = '';
+  for (let i = 0; i < rows.length; i++) items += `${i === 0 ? '' : ','}${certificatesItemJson(rows[i], lang)}`;
+  return new JsonText(`{"TotalCount":${JSON.stringify(total)},"Certificates":[${items}]}`);
+});
 
 /** "Expiring" in FilterExpiring: within 30 days, as the console's expiry reminder. */
 const EXPIRING_WINDOW_MS = 30 * 24 * 3600_000;
@@ -72,8 +76,6 @@ export const describeCertificates = defineAction({
       p.Offset ?? 0,
       limit,
     );
-    let items = '';
-    for (let i = 0; i < rows.length; i++) items += `${i === 0 ? '' : ','}${itemJson(rows[i], null, ctx.language)}`;
-    return new JsonText(`{"TotalCount":${JSON.stringify(total)},"Certificates":[${items}]}`);
+    return pageJson(rows, total, ctx.language);
   },
 });

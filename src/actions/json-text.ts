@@ -6,7 +6,14 @@
 
 /** A handler's answer as JSON text: an object's JSON (`{...}`), without the envelope's RequestId. */
 export class JsonText {
+  private utf8: Buffer | undefined;
   constructor(readonly json: string) {}
+
+  /** The text in UTF-8, encoded once: an answer kept for many requests (kept-answers.ts) is not encoded again. */
+  get bytes(): Buffer {
+    this.utf8 ??= Buffer.from(this.json);
+    return this.utf8;
+  }
 }
 
 /** Characters a JSON string may hold as they are, in the ASCII range. */

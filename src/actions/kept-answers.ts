@@ -6,21 +6,24 @@
 export type Lang = 'en-US' | 'zh-CN';
 
 interface Kept<V> {
-  with: object | null;
+  with: unknown;
   'en-US'?: V;
   'zh-CN'?: V;
 }
 
 /**
- * `make`, kept by its row, the rows read with it (`also`, or null) and the language. A row or `also` that is not
- * frozen is one a caller may still change: made each time. `make` must read nothing but its arguments.
+ * `make`, kept by its row (or rows), what was read with it (`also`: rows, a value, or null) and the language. A row or
+ * rows of `also` that are not frozen are ones a caller may still change: made each time. `make` must read nothing but
+ * its arguments.
  */
-export function keptByRow<R extends object, A extends object | null, V>(
+export function keptByRow<R extends object, A, V>(
   make: (row: R, also: A, lang: Lang) => V,
 ): (row: R, also: A, lang: Lang) => V {
   const kept = new WeakMap<R, Kept<V>>();
   return (row, also, lang) => {
-    if (!Object.isFrozen(row) || (also !== null && !Object.isFrozen(also))) return make(row, also, lang);
+    if (!Object.isFrozen(row) || (typeof also === 'object' && also !== null && !Object.isFrozen(also))) {
+      return make(row, also, lang);
+    }
     let k = kept.get(row);
     if (k === undefined || k.with !== also) {
       k = { with: also };

@@ -22,8 +22,8 @@ export interface ApiExchange {
 }
 
 export interface ApiOutcome {
-  /** the envelope */
-  body: string;
+  /** the envelope, as text or in UTF-8 */
+  body: string | Buffer;
   /** the result code, 'Success' or the error's */
   code: string;
   /** the action named by the request, for logs and metrics; undefined when none was decoded */
@@ -74,9 +74,9 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
     const started = performance.now();
     const requestId = randomUUID();
 
-    const answer = (body: string, code: string, action: string | undefined, close = false) => {
+    const answer = (body: string | Buffer, code: string, action: string | undefined, close = false) => {
       if (!res.destroyed) {
-        const buf = Buffer.from(body);
+        const buf = typeof body === 'string' ? Buffer.from(body) : body;
         const headers: Record<string, string | number> = {
           'content-type': JSON_CONTENT_TYPE,
           'content-length': buf.length,

@@ -78,17 +78,31 @@ export function toWireFailure(
 /**
  * `{"Response":{...data,"RequestId":id}}`, written around data's own JSON: a spread of an answer of forty fields into
  * a new object cost more than serialising it (Node 20). An answer already written as JSON (JsonText, without a
- * RequestId of its own) is taken as it is.
+ * RequestId of its own) is taken as it is, in bytes: its UTF-8 is copied, not encoded again.
  */
-export function successBody(requestId: string, data: Record<string, unknown> | JsonText): string {
+export function successBody(requestId: string, data: Record<string, unknown> | JsonText): string | Buffer {
   const id = JSON.stringify(requestId);
-  if (data instanceof JsonText) return spliced(data.json, id);
+  if (data instanceof JsonText) return splicedBytes(data.bytes, id);
   const general = () => JSON.stringify({ Response: { ...data, RequestId: requestId } });
   if (Object.hasOwn(data, 'RequestId')) return general();
   const json = JSON.stringify(data);
   // data is a plain object, so its JSON is `{}` or `{...}`; a toJSON that answers otherwise gets the general form.
   if (json?.startsWith('{') !== true) return general();
   return spliced(json, id);
+}
+
+const RESPONSE_OPEN = Buffer.from('{"Response":');
+
+/** spliced, around an answer's JSON object in UTF-8. */
+function splicedBytes(json: Buffer, id: string): Buffer {
+  // `{}` stays `{`; a longer object gives up its `}` for a comma.
+  const kept = json.length === 2 ? 1 : json.length - 1;
+  const tail = `${kept === 1 ? '' : ','}"RequestId":${id}}}`;
+  const out = Buffer.allocUnsafe(RESPONSE_OPEN.length + kept + Buffer.byteLength(tail));
+  RESPONSE_OPEN.copy(out, 0);
+  json.copy(out, RESPONSE_OPEN.length, 0, kept);
+  out.write(tail, RESPONSE_OPEN.length + kept);
+  return out;
 }
 
 /** The envelope around an answer's JSON object text, RequestId last. */

@@ -50,11 +50,14 @@ declare module 'fastify' {
   }
 }
 
-function send(reply: FastifyReply, req: FastifyRequest, body: string, status = 200): FastifyReply {
+function send(reply: FastifyReply, req: FastifyRequest, body: string | Buffer, status = 200): FastifyReply {
   const trace = header(req.headers, 'x-tc-traceid');
   if (trace) reply.header('X-TC-TraceId', trace.slice(0, 256));
   // A Buffer, not a string: Fastify appends "; charset=utf-8" to the content type of string payloads.
-  return reply.code(status).header('content-type', JSON_CONTENT_TYPE).send(Buffer.from(body));
+  return reply
+    .code(status)
+    .header('content-type', JSON_CONTENT_TYPE)
+    .send(typeof body === 'string' ? Buffer.from(body) : body);
 }
 
 function languageOfRequest(req: FastifyRequest): Language {

@@ -213,7 +213,7 @@ export async function listCertificates(
   f: CertificateFilter,
   offset: number,
   limit: number,
-): Promise<{ total: number; rows: ListedCertificate[] }> {
+): Promise<{ total: number; rows: readonly ListedCertificate[] }> {
   if (f.projects !== null && f.projects.length === 0) return { total: 0, rows: [] };
   const q = listQueries(dialect, f, offset, limit);
   const [count, page] = await Promise.all([
@@ -221,27 +221,24 @@ export async function listCertificates(
     read<{ j: string | unknown[] }>(q.page.sql, q.page.params),
   ]);
   // SUM is NULL over no rows, and PostgreSQL returns it (and COUNT) as numeric or bigint, which pg may read as text.
-  const total = Number(count[0]?.n ?? 0);
-  const rows = new Array<ListedCertificate>(page.length);
-  for (let i = 0; i < page.length; i++) rows[i] = listedOnce(page[i]);
-  return { total, rows };
+  return { total: Number(count[0]?.n ?? 0), rows: listedPage(page) };
 }
 
 /**
- * `Store.read`'s rows are frozen, and SQLite's read cache hands the same row to every read of the page until the next
- * commit: each is parsed once, and the item it gives is frozen and shared in turn (describe-certificates.ts keeps each
- * item's JSON by it). PostgreSQL's rows are fresh at every read, so their entries are never used again and go with
- * them. Rows from a plain Kysely read (not frozen) are parsed each time.
+ * `Store.read`'s answers are frozen, and SQLite's read cache hands the same page to every read of it until the next
+ * commit: each page is parsed once, and the items it gives are frozen and shared in turn (describe-certificates.ts
+ * keeps the page's JSON by them). PostgreSQL's answers are fresh at every read, so their entries are never used again
+ * and go with them. A page from a plain Kysely read (not frozen) is parsed each time.
  */
-const listedRows = new WeakMap<object, ListedCertificate>();
-function listedOnce(raw: { j: string | unknown[] }): ListedCertificate {
-  if (!Object.isFrozen(raw)) return listed(raw.j);
-  let item = listedRows.get(raw);
-  if (item === undefined) {
-    item = Object.freeze(listed(raw.j));
-    listedRows.set(raw, item);
+const listedPages = new WeakMap<readonly object[], readonly ListedCertificate[]>();
+function listedPage(page: ReadonlyArray<{ j: string | unknown[] }>): readonly ListedCertificate[] {
+  if (!Object.isFrozen(page)) return page.map((raw) => listed(raw.j));
+  let rows = listedPages.get(page);
+  if (rows === undefined) {
+    rows = Object.freeze(page.map((raw) => Object.freeze(listed(raw.j))));
+    listedPages.set(page, rows);
   }
-  return item;
+  return rows;
 }
 
 export function dialectOf(db: Db): Dialect {

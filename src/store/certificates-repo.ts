@@ -23,7 +23,11 @@ import type { CertificateRow, DcvCheckRow, OperateLogRow } from './schema.js';
 
 export interface CertificateReader {
   find(ownerUin: string, certificateId: string): Promise<CertificateRow | undefined>;
-  list(f: CertificateFilter, offset: number, limit: number): Promise<{ total: number; rows: ListedCertificate[] }>;
+  list(
+    f: CertificateFilter,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; rows: readonly ListedCertificate[] }>;
   logs(
     ownerUin: string,
     opts: { from?: number; to?: number; offset: number; limit: number },

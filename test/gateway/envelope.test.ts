@@ -22,7 +22,7 @@ describe('successBody', () => {
     for (const data of [{}, { A: undefined }, { A: undefined, B: 1 }, { B: 1, A: undefined }]) {
       const id = 'a"b\\c\u2028';
       assert.equal(successBody(id, data), reference(id, data));
-      assert.deepEqual(JSON.parse(successBody(id, data)).Response.RequestId, id);
+      assert.deepEqual(JSON.parse(String(successBody(id, data))).Response.RequestId, id);
     }
   });
 
@@ -36,13 +36,20 @@ describe('successBody', () => {
     assert.equal(successBody('r', data), reference('r', data));
   });
 
-  test('an answer already written as JSON is spliced in as it is, RequestId last', () => {
+  test('an answer already written as JSON is spliced in as it is, in UTF-8, RequestId last', () => {
     fc.assert(
       fc.property(fc.string(), fc.dictionary(fc.string(), fc.jsonValue()), (id, data) => {
-        assert.equal(successBody(id, new JsonText(asciiJson(data))), reference(id, JSON.parse(asciiJson(data))));
+        const ascii = successBody(id, new JsonText(asciiJson(data)));
+        assert.ok(Buffer.isBuffer(ascii));
+        assert.equal(ascii.toString('utf8'), reference(id, JSON.parse(asciiJson(data))));
+        // Text beyond ASCII, as JSON.stringify writes it, is copied in UTF-8.
+        const text = new JsonText(JSON.stringify(data));
+        assert.equal(String(successBody(id, text)), reference(id, data));
+        assert.equal(String(successBody(`${id}-again`, text)), reference(`${id}-again`, data), 'its bytes reused');
       }),
       { numRuns: 300 },
     );
-    assert.equal(successBody('r', new JsonText('{}')), '{"Response":{"RequestId":"r"}}');
+    assert.equal(String(successBody('r', new JsonText('{}'))), '{"Response":{"RequestId":"r"}}');
+    assert.equal(String(successBody('r"é', new JsonText('{"A":"证"}'))), '{"Response":{"A":"证","RequestId":"r\\"é"}}');
   });
 });

@@ -96,7 +96,7 @@ test('a listed certificate carries its stored values and flags, through the stor
   });
 });
 
-test("a frozen page row (SQLite's read cache) is parsed once and its item shared; other rows each time", async () => {
+test("a frozen page (SQLite's read cache) is parsed once and its items shared; other pages each time", async () => {
   const cells = [
     'c001',
     A,
@@ -121,20 +121,22 @@ test("a frozen page row (SQLite's read cache) is parsed once and its item shared
     0,
     0,
   ];
-  const frozen = Object.freeze({ j: JSON.stringify(cells) });
-  const plain = { j: JSON.stringify(cells) };
+  const frozen = Object.freeze([Object.freeze({ j: JSON.stringify(cells) })]);
+  const plain = [{ j: JSON.stringify(cells) }];
   const readOf =
-    (row: object): SqlRead =>
+    (page: readonly object[]): SqlRead =>
     async <T>(text: string) =>
-      (/count|sum\(/i.test(text) ? [{ n: 1 }] : [row]) as T[];
+      (/count|sum\(/i.test(text) ? [{ n: 1 }] : page) as T[];
   const filter = { ownerUin: A, projects: null, excludeProjects: [] };
   const once = await listCertificates(readOf(frozen), 'sqlite', filter, 0, 10);
   const again = await listCertificates(readOf(frozen), 'sqlite', filter, 0, 10);
-  assert.equal(again.rows[0], once.rows[0]);
+  assert.equal(again.rows, once.rows);
+  assert.ok(Object.isFrozen(once.rows));
   assert.ok(Object.isFrozen(once.rows[0]));
   assert.equal(once.rows[0].certificate_id, 'c001');
   const fresh = await listCertificates(readOf(plain), 'sqlite', filter, 0, 10);
   const fresher = await listCertificates(readOf(plain), 'sqlite', filter, 0, 10);
+  assert.notEqual(fresher.rows, fresh.rows);
   assert.notEqual(fresher.rows[0], fresh.rows[0]);
   assert.deepStrictEqual(fresh.rows[0], { ...once.rows[0] });
 });
