@@ -25,3 +25,18 @@ export function pooledRandomBytes(n: number): Buffer {
   used += n;
   return out;
 }
+
+/**
+ * A UUID of version 7 (RFC 9562): the Unix time in milliseconds in its first 48 bits, then 74 random bits. Ids made
+ * one after another sort together, so a B-tree index of them grows at its right edge: a random (version 4) key sends
+ * each insert to a page of its own, which on a store of half a million log entries made every Submit write and read
+ * pages all over the index.
+ */
+export function timeOrderedUuid(nowMs: number = Date.now()): string {
+  const b = pooledRandomBytes(16);
+  b.writeUIntBE(Math.max(0, Math.min(Math.floor(nowMs), 0xffff_ffff_ffff)), 0, 6);
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

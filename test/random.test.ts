@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_POOLED, pooledRandomBytes } from '../src/random.js';
+import { MAX_POOLED, pooledRandomBytes, timeOrderedUuid } from '../src/random.js';
 
 describe('pooledRandomBytes', () => {
   test('gives n random bytes', () => {
@@ -29,5 +29,24 @@ describe('pooledRandomBytes', () => {
 
   test('refuses sizes it could not serve from one refill', () => {
     for (const n of [0, -1, 1.5, MAX_POOLED + 1, Number.NaN]) assert.throws(() => pooledRandomBytes(n), RangeError);
+  });
+});
+
+describe('timeOrderedUuid', () => {
+  test('is a version 7 UUID carrying the time in milliseconds', () => {
+    const at = Date.UTC(2026, 10, 28, 9, 30, 0, 123);
+    const id = timeOrderedUuid(at);
+    assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16), at);
+    assert.match(timeOrderedUuid(), /^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+  });
+
+  test('sorts as text in the order of its times, and never repeats', () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    const ids: string[] = [];
+    for (let i = 0; i < 2000; i++) ids.push(timeOrderedUuid(t0 + i * 997));
+    assert.deepEqual([...ids].sort(), ids);
+    const same = new Set(Array.from({ length: 5000 }, () => timeOrderedUuid(t0)));
+    assert.equal(same.size, 5000);
   });
 });

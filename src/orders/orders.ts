@@ -2,12 +2,11 @@
 // cancelling, deleting, renaming, moving between projects. Every change of state is one transaction that
 // writes the row and appends its operation-log entry. Knows no HTTP: callers pass a Caller, get DomainErrors.
 
-import { randomUUID } from 'node:crypto';
 import { DomainError } from '../errors.js';
 import { actorOf, type Caller } from '../iam/caller.js';
 import { evaluate } from '../iam/policy.js';
 import type { SecretBox } from '../pki/secret-box.js';
-import { pooledRandomBytes } from '../random.js';
+import { pooledRandomBytes, timeOrderedUuid } from '../random.js';
 import * as writes from '../store/certificate-writes.js';
 import * as certs from '../store/certificates-repo.js';
 import type { Db, Store } from '../store/db.js';
@@ -167,7 +166,7 @@ export class Orders {
 
   async log(db: Db, row: CertificateRow, fromStatus: number | null, change: Change): Promise<void> {
     await writes.insertOperateLog(db, {
-      log_id: randomUUID(),
+      log_id: timeOrderedUuid(),
       certificate_id: row.certificate_id,
       owner_uin: row.owner_uin,
       actor: change.caller === 'system' ? 'system' : actorOf(change.caller),
