@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { signTc3 } from '../../src/gateway/signature-v3.js';
+import { injectHeaders } from '../support/sign.js';
 import { type SslClient, sdkClient, startWorld, type World } from '../support/world.js';
 
 describe('DescribeCertificate polled', () => {
@@ -77,30 +77,14 @@ describe('DescribeCertificate polled', () => {
 /** One signed TC3 call; the answer's body as the server wrote it. */
 async function rawCall(world: World, action: string, params: Record<string, unknown>): Promise<string> {
   const payload = JSON.stringify(params);
-  const timestamp = Math.floor(Date.now() / 1000);
-  const host = new URL(world.url).host;
-  const { authorization } = signTc3({
+  const headers = injectHeaders({
     secretId: world.account.secretId,
     secretKey: world.account.secretKey,
-    service: 'ssl',
-    host,
-    method: 'POST',
-    rawQuery: '',
-    contentType: 'application/json',
+    action,
     payload,
-    timestamp,
+    host: new URL(world.url).host,
+    language: 'zh-CN',
   });
-  const res = await fetch(`${world.url}/`, {
-    method: 'POST',
-    headers: {
-      Authorization: authorization,
-      'Content-Type': 'application/json',
-      'X-TC-Action': action,
-      'X-TC-Version': '2019-12-05',
-      'X-TC-Timestamp': String(timestamp),
-      'X-TC-Language': 'zh-CN',
-    },
-    body: payload,
-  });
+  const res = await fetch(`${world.url}/`, { method: 'POST', headers, body: payload });
   return new TextDecoder('utf-8', { fatal: true }).decode(await res.arrayBuffer());
 }
