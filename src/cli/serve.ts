@@ -105,13 +105,26 @@ export async function serve(
 }
 
 /**
- * A request allocates a few kilobytes that die young; with V8's default young generation a busy server scavenges
- * very often and promotes survivors that then cost major collections of 10-20 ms, the tail of its latency. 32 MB
- * semi-spaces cut DescribeCertificate's p99 from about 105 to 50 ms in the benchmark (bench/README.md). A size given in NODE_OPTIONS or on node's command line is kept.
+ * V8 flags for a server's heap, each unless node was given one of its own (on its command line or in NODE_OPTIONS):
+ * - 32 MB semi-spaces. A request allocates a few kilobytes that die young; with V8's default young generation a busy
+ *   server scavenges very often and promotes survivors that then cost major collections of 10-20 ms, the tail of its
+ *   latency. They cut DescribeCertificate's p99 from about 105 to 50 ms in the benchmark (bench/README.md).
+ * - No allocation-site pretenuring. Under load many of a request's objects are still in flight at a scavenge, so V8
+ *   judges their allocation sites long-lived and allocates from them straight into the old generation; among them
+ *   are objects that hold native memory V8 does not count (node's KeyObjects, OpenSSL's contexts), which then waits
+ *   for a full collection. The online ECDSA row's resident set grew about 10 MB a second to a peak of 292-299 MB;
+ *   without pretenuring it peaked at 210-212 MB, at the same rate of requests (bench/README.md).
  */
-function tuneYoungGeneration(): void {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space'));
-  if (!given) setFlagsFromString('--max-semi-space-size=32');
+export function heapFlags(execArgv: readonly string[], nodeOptions: string): string[] {
+  const given = (name: string) => [...execArgv, nodeOptions].some((a) => a.includes(name));
+  const flags: string[] = [];
+  if (!given('semi-space')) flags.push('--max-semi-space-size=32');
+  if (!given('allocation-site-pretenuring')) flags.push('--no-allocation-site-pretenuring');
+  return flags;
+}
+
+function tuneHeap(): void {
+  for (const flag of heapFlags(process.execArgv, process.env.NODE_OPTIONS ?? '')) setFlagsFromString(flag);
 }
 
 export function serveCommand(): Command {
@@ -131,7 +144,7 @@ export function serveCommand(): Command {
       )
       .option('--no-rate-limit', 'lift every per-account rate limit (benchmarks only)'),
   ).action(async (f: ServeFlags) => {
-    tuneYoungGeneration();
+    tuneHeap();
     const extra: ConfigInput = {};
     if (f.listen) extra.listen = f.listen;
     if (f.validation) extra.validation = f.validation as 'auto' | 'strict';
