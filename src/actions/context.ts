@@ -20,9 +20,12 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
+/** The language of an answer's names and messages. */
+export type Lang = 'en-US' | 'zh-CN';
+
 export interface ActionContext extends Services {
   caller: Caller;
   requestId: string;
-  language: 'en-US' | 'zh-CN';
+  language: Lang;
   log: Logger;
 }

@@ -2,9 +2,10 @@
 
 import { z } from 'zod';
 import type { CertificateRow, DcvCheckRow } from '../store/schema.js';
+import type { Lang } from './context.js';
 import { defineAction } from './define-action.js';
 import { asciiJson, JsonText } from './json-text.js';
-import { keptByRow, type Lang } from './kept-answers.js';
+import { keptByRow } from './kept-answers.js';
 import { commonFields, dvAuthDetail, sanOf, submittedData } from './present.js';
 import { readCertificate } from './read.js';
 import { str } from './wire.js';

@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { projectScope } from '../iam/policy.js';
 import { Status } from '../orders/status.js';
 import type { ListedCertificate } from '../store/certificate-list.js';
+import type { Lang } from './context.js';
 import { defineAction } from './define-action.js';
 import { JsonText } from './json-text.js';
-import { keptByRow, type Lang } from './kept-answers.js';
+import { keptByRow } from './kept-answers.js';
 import { certificatesItemJson } from './present.js';
 import { int, intRange, list, oneOf, str, tag } from './wire.js';
 

@@ -3,7 +3,7 @@
 // language alone can be made once and kept as long as the rows are: in a WeakMap, which lets it go with them.
 // PostgreSQL's rows are frozen too but new at every read, so what is kept for them goes with the request.
 
-export type Lang = 'en-US' | 'zh-CN';
+import type { Lang } from './context.js';
 
 interface Kept<V> {
   with: unknown;

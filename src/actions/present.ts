@@ -9,8 +9,8 @@ import { findProduct, freeProduct } from '../orders/products.js';
 import { STATUS_NAMES, type StatusCode } from '../orders/status.js';
 import type { ListedCertificate } from '../store/certificate-list.js';
 import type { CertificateRow, DcvCheckRow } from '../store/schema.js';
+import type { Lang } from './context.js';
 import { asciiJson, asciiJsonString, asciiJsonStrings } from './json-text.js';
-import type { Lang } from './kept-answers.js';
 
 /** '00' to '99'. */
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));

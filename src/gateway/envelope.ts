@@ -82,19 +82,19 @@ export function toWireFailure(
  */
 export function successBody(requestId: string, data: Record<string, unknown> | JsonText): string | Buffer {
   const id = JSON.stringify(requestId);
-  if (data instanceof JsonText) return splicedBytes(data.bytes, id);
+  if (data instanceof JsonText) return spliced(data.bytes, id);
   const general = () => JSON.stringify({ Response: { ...data, RequestId: requestId } });
   if (Object.hasOwn(data, 'RequestId')) return general();
   const json = JSON.stringify(data);
   // data is a plain object, so its JSON is `{}` or `{...}`; a toJSON that answers otherwise gets the general form.
   if (json?.startsWith('{') !== true) return general();
-  return spliced(json, id);
+  return spliced(Buffer.from(json), id);
 }
 
 const RESPONSE_OPEN = Buffer.from('{"Response":');
 
-/** spliced, around an answer's JSON object in UTF-8. */
-function splicedBytes(json: Buffer, id: string): Buffer {
+/** The envelope around an answer's JSON object in UTF-8, RequestId last. */
+function spliced(json: Buffer, id: string): Buffer {
   // `{}` stays `{`; a longer object gives up its `}` for a comma.
   const kept = json.length === 2 ? 1 : json.length - 1;
   const tail = `${kept === 1 ? '' : ','}"RequestId":${id}}}`;
@@ -103,11 +103,6 @@ function splicedBytes(json: Buffer, id: string): Buffer {
   json.copy(out, RESPONSE_OPEN.length, 0, kept);
   out.write(tail, RESPONSE_OPEN.length + kept);
   return out;
-}
-
-/** The envelope around an answer's JSON object text, RequestId last. */
-function spliced(json: string, id: string): string {
-  return json === '{}' ? `{"Response":{"RequestId":${id}}}` : `{"Response":${json.slice(0, -1)},"RequestId":${id}}}`;
 }
 
 export function errorBody(requestId: string, code: string, message: string): string {

@@ -109,11 +109,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // temporary file.
   native.pragma('temp_store = MEMORY');
   // Every statement but a plain read (writes, BEGIN, COMMIT), Kysely's and the SQL-text ones, drops the read cache's
-  // stamp held for the turn (read-cache.ts), so that a read after it reads the header again. Set once the read cache
-  // exists.
-  let wrote = () => {};
-  const writing = () => wrote();
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native, writing) }) });
+  // stamp held for the turn (read-cache.ts), so that a read after it reads the header again. Making it reads nothing.
+  const stamp = heldForTheTurn(walIndexStamp(path));
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native, stamp.drop) }) });
   await migrate(db);
   let checkpointer: Checkpointer | undefined;
   if (opts.backgroundCheckpoints) {
@@ -125,9 +123,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   reader.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const stats: StoreStats = { transactions: 0, commits: 0, reads: 0, readHits: 0 };
-  const stamp = heldForTheTurn(walIndexStamp(path));
   const reads = cachedReads(rowReader(cachingStatements(reader)), stamp, stats);
-  wrote = stamp.drop;
   // A restarted log is cut back to the limit, so the file does not stay at its largest (boundedWal).
   const walLimit = opts.walLimitBytes ?? WAL_LIMIT_BYTES;
   native.pragma(`journal_size_limit = ${walLimit}`);
@@ -135,7 +131,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // A log left large by an earlier process (or by a version without this bound) is emptied now, not after a commit.
   walBound(true);
   // The writer's SQL-text statements are cached apart from Kysely's: rowReader switches its statements to arrays.
-  const writerStatements = cachingStatements(native, writing);
+  const writerStatements = cachingStatements(native, stamp.drop);
   const writerRows = rowReader(writerStatements);
   const direct: SqlText = {
     async run(text, params) {

@@ -73,15 +73,20 @@ export function walIndexStamp(dbPath: string): () => string | null {
   };
 }
 
-/** The wal-index header now, or null; with `drop`, one held for a while, which `drop` makes the next call read again. */
+/**
+ * The wal-index header now, or null; with `drop`, one held for a while, which `drop` makes the next call read again,
+ * and `readAnew`, whether the last call read it rather than the held one.
+ */
 export interface Stamp {
   (): string | null;
   drop?(): void;
+  readonly readAnew?: boolean;
 }
 
 /** A stamp held for the rest of a turn once read. */
 export interface HeldStamp extends Stamp {
   drop(): void;
+  readonly readAnew: boolean;
 }
 
 /**
@@ -106,21 +111,27 @@ export function heldForTheTurn(stamp: () => string | null): HeldStamp {
     held = undefined;
     endScheduled = false;
   };
-  const read = () => {
-    if (held === undefined) {
-      held = stamp();
-      if (!endScheduled) {
-        endScheduled = true;
-        // A tick queued from a promise job runs once all promise jobs have: queued at once from within a tick (a
-        // stream's 'end' event is one), it would run before them, between a request's first read and the next.
-        queueMicrotask(() => process.nextTick(endOfTurn));
+  const read = Object.assign(
+    () => {
+      read.readAnew = held === undefined;
+      if (held === undefined) {
+        held = stamp();
+        if (!endScheduled) {
+          endScheduled = true;
+          // A tick queued from a promise job runs once all promise jobs have: queued at once from within a tick (a
+          // stream's 'end' event is one), it would run before them, between a request's first read and the next.
+          queueMicrotask(() => process.nextTick(endOfTurn));
+        }
       }
-    }
-    return held;
-  };
-  read.drop = () => {
-    held = undefined;
-  };
+      return held;
+    },
+    {
+      readAnew: false,
+      drop: () => {
+        held = undefined;
+      },
+    },
+  );
   return read;
 }
 
@@ -177,8 +188,9 @@ export function cachedReads(read: RawRead, stamp: Stamp, counts: ReadCounts, opt
       return hit.rows as T[];
     }
     // A miss queries the store as it is now, which may be past a header held for the turn: the header is read again
-    // first, so that rows kept side by side are of one moment, and a turn's reads never go back in time.
-    if (stamp.drop !== undefined) {
+    // first (unless this read just read it), so that rows kept side by side are of one moment, and a turn's reads
+    // never go back in time.
+    if (stamp.drop !== undefined && stamp.readAnew !== true) {
       stamp.drop();
       const now = stamp();
       if (now === null) return freeze(read<T>(sqlText, params));

@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { keptByRow, type Lang } from '../../src/actions/kept-answers.js';
+import type { Lang } from '../../src/actions/context.js';
+import { keptByRow } from '../../src/actions/kept-answers.js';
 
 function counted() {
   let made = 0;

@@ -205,6 +205,23 @@ describe('heldForTheTurn', () => {
     assert.equal(held(), 's2');
   });
 
+  test('a miss reads the header again only when the held one was not read by that same call', async () => {
+    let n = 0;
+    const held = heldForTheTurn(() => {
+      n++;
+      return 'same';
+    });
+    const reads = cachedReads((() => [{ v: 1 }]) as RawRead, held, { reads: 0, readHits: 0, commits: 0 });
+    await nextTurn();
+    reads('a', []);
+    assert.equal(n, 1, 'the first read of the turn read the header once');
+    assert.equal(held.readAnew, true, 'and the miss took it as it was');
+    reads('b', []);
+    assert.equal(n, 2, 'a later miss in the turn read it again');
+    reads('b', []);
+    assert.equal(n, 2, 'a hit did not');
+  });
+
   test('a null stamp (nothing to vouch for) is held too, and read again next turn', async () => {
     let value: string | null = null;
     const held = heldForTheTurn(() => value);
