@@ -11,9 +11,19 @@ export interface LoadResult {
   requests: number;
   durationS: number;
   rps: number;
+  /** latencies of the requests as sent and answered (see latencyFrom) */
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /**
+   * 'recorded': the requests' own latencies; 'wrk': wrk's figures after its coordinated-omission correction, which
+   * adds samples no request had (bench/wrk.lua), given only when the recorded histogram could not be read back
+   */
+  latencyFrom: 'recorded' | 'wrk';
+  /** why the recorded histogram could not be read back, when it could not */
+  latencyNote?: string;
+  /** wrk's own p99 (corrected), beside the recorded one; absent for autocannon, which corrects nothing */
+  wrkP99Ms?: number;
   /** socket errors, timeouts, HTTP statuses other than 200 and envelopes with an Error */
   errors: number;
   /** the first failed answer, for the report */
@@ -82,9 +92,9 @@ export function pickGenerator(wanted: GeneratorName | undefined, threads: number
   return { name: 'autocannon', version: ac, run: runAutocannon };
 }
 
-function collect(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+function collect(cmd: string, args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -113,6 +123,11 @@ export interface RawResult {
   appErrors: number;
   socketErrors: number;
   timeouts: number;
+  /** wrk.lua only: where p50Us and p99Us come from, and wrk's corrected figures beside them */
+  latencyFrom?: 'recorded' | 'wrk';
+  latencyNote?: string;
+  wrkP50Us?: number;
+  wrkP99Us?: number;
 }
 
 export function fromRaw(raw: RawResult, sample: string | undefined): LoadResult {
@@ -125,6 +140,9 @@ export function fromRaw(raw: RawResult, sample: string | undefined): LoadResult 
     p50Ms: raw.p50Us / 1000,
     p99Ms: raw.p99Us / 1000,
     maxMs: raw.maxUs / 1000,
+    latencyFrom: raw.latencyFrom ?? 'recorded',
+    ...(raw.latencyNote ? { latencyNote: raw.latencyNote } : {}),
+    ...(raw.wrkP99Us !== undefined ? { wrkP99Ms: raw.wrkP99Us / 1000 } : {}),
     errors,
     ...(errors > 0 && sample ? { errorSample: sample } : {}),
   };
@@ -142,7 +160,9 @@ async function runWrk(spec: LoadSpec, threads: number): Promise<LoadResult> {
   const t = Math.max(1, Math.min(threads, spec.connections));
   const args = ['-t', String(t), '-c', String(spec.connections), '-d', `${spec.durationS}s`];
   args.push('--timeout', `${TIMEOUT_S}s`, '-s', WRK_SCRIPT, spec.url, '--', spec.requestsFile);
-  return parseResult(await collect('wrk', args, (spec.durationS + TIMEOUT_S + 10) * 1000));
+  // wrk.lua needs the connection count to undo wrk's correction of the histogram, and done() sees no init arguments
+  const env = { ...process.env, TCSSL_BENCH_CONNECTIONS: String(spec.connections) };
+  return parseResult(await collect('wrk', args, (spec.durationS + TIMEOUT_S + 10) * 1000, env));
 }
 
 async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {

@@ -119,6 +119,7 @@ export function formatReport(r: Report): string {
         'p50 ms',
         'p99 ms',
         'max ms',
+        'wrk p99',
         'errors',
         'RSS MB',
         'others',
@@ -131,7 +132,10 @@ export function formatReport(r: Report): string {
         row.label,
         row.connections > 0 ? String(row.connections) : 'open',
         fmt(row.rps),
-        ...[row.p50Ms, row.p99Ms, row.maxMs].map((x) => `${ms(x)}${fewAnswers(row) ? '*' : ''}`),
+        ...[row.p50Ms, row.p99Ms, row.maxMs].map(
+          (x) => `${ms(x)}${fewAnswers(row) ? '*' : ''}${row.latencyFrom === 'wrk' ? '!' : ''}`,
+        ),
+        row.wrkP99Ms === undefined ? '-' : ms(row.wrkP99Ms),
         fmt(row.errors),
         fmt(row.peakRssMb),
         `${fmt(row.othersCpuShare * 100)}%`,
@@ -140,14 +144,22 @@ export function formatReport(r: Report): string {
         row.target,
         verdict(row.pass),
       ]),
-      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
     ),
   ];
   out.push(
     "  RSS: the server process's peak during the row (VmHWM); others: share of all cores used meanwhile by processes",
     "  outside this run; CPU us: the server's CPU time per request (microseconds), which other load on the machine",
     "  barely moves; x base: req/s over the baseline's at the same connection count.",
+    "  p50, p99, max: the requests' own latencies. wrk p99: wrk's figure, which its coordinated-omission correction",
+    '  raises with samples no request had (bench/README.md, "wrk\'s latency percentiles"); targets use the first.',
   );
+  const unread = r.rows.filter((row) => row.latencyFrom === 'wrk');
+  if (unread.length > 0) {
+    out.push(
+      `  !: wrk's corrected figures: its recorded histogram could not be read back (${[...new Set(unread.map((row) => row.latencyNote || 'no reason given'))].join('; ')}).`,
+    );
+  }
   if (r.rows.some(fewAnswers)) {
     out.push(
       `  *: under ${FEW_ANSWERS} answers per connection. Latencies cover answered requests only, and the slowest were`,
