@@ -1,6 +1,6 @@
 // The CPU cost of one API call through the pipeline (decode, TC3, key, parameters, handler, envelope) in this
 // process, without HTTP or a load generator: `node --import tsx bench/pipeline-cost.ts [action] [calls]`, with
-// action one of describe, submit, create, list. Quick to repeat while changing the code, and steady enough to
+// action one of describe, submit, create, list, and an optional number of calls in flight at once. Quick to repeat while changing the code, and steady enough to
 // compare two versions on one machine (five rounds are printed; take the lowest). Add `--cpu-prof` before
 // `--import` for a profile of the calls. The HTTP side is what `npm run bench` adds.
 
@@ -12,8 +12,11 @@ import { startWorld } from '../test/support/world.js';
 import type { PresignedRequest, Target } from './requests.js';
 import * as req from './requests.js';
 
-const [which = 'describe', callsArg = '10000'] = process.argv.slice(2);
+const [which = 'describe', callsArg = '10000', concurrencyArg = '1'] = process.argv.slice(2);
 const calls = Number(callsArg);
+// Calls in flight at once, as a server under load has them: their promise chains interleave and more of each call's
+// objects outlive a young-generation collection.
+const concurrency = Math.max(1, Number(concurrencyArg));
 const world = await startWorld({ rateLimit: { enabled: false } });
 const target: Target = {
   host: '127.0.0.1',
@@ -57,11 +60,15 @@ try {
   const rounds: string[] = [];
   for (let round = 0; round < 5; round++) {
     const before = process.cpuUsage();
-    for (let i = 0; i < calls; i++) await call(request);
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = 0; i < calls / concurrency; i++) await call(request);
+      }),
+    );
     const used = process.cpuUsage(before);
     rounds.push(((used.user + used.system) / calls).toFixed(1));
   }
-  console.log(`${which}: CPU µs a call, five rounds of ${calls}: ${rounds.join(' ')}`);
+  console.log(`${which}: CPU µs a call, five rounds of ${calls}, ${concurrency} at once: ${rounds.join(' ')}`);
 } finally {
   await world.close();
 }
