@@ -334,6 +334,31 @@ describe('Store.tx: group commit (SQLite)', () => {
     }
   });
 
+  test('a group waits one turn for more transactions, not two: what joined it commits before the next turn', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
+    try {
+      const events: string[] = [];
+      let second: Promise<unknown> | undefined;
+      let third: Promise<unknown> | undefined;
+      const first = store.tx(put('w1')).then(() => events.push('w1 committed'));
+      // The same turn as the group's wait: w2 joins the group that w1 began.
+      setImmediate(() => {
+        second = store.tx(put('w2')).then(() => events.push('w2 committed'));
+        // The turn after: by now w1 and w2 are committed, and w3 starts a group of its own.
+        setImmediate(() => {
+          events.push('w3 sent');
+          third = store.tx(put('w3')).then(() => events.push('w3 committed'));
+        });
+      });
+      await first;
+      while (!third) await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([second, third]);
+      assert.deepEqual(events, ['w1 committed', 'w2 committed', 'w3 sent', 'w3 committed']);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a transaction alone commits within the next turn of the event loop', async () => {
     const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
