@@ -22,7 +22,8 @@ export interface LoadResult {
   latencyFrom: 'recorded' | 'wrk';
   /** why the recorded histogram could not be read back, when it could not */
   latencyNote?: string;
-  /** wrk's own p99 (corrected), beside the recorded one; absent for autocannon, which corrects nothing */
+  /** wrk's own p50 and p99 (corrected), beside the recorded ones; absent for autocannon, which corrects nothing */
+  wrkP50Ms?: number;
   wrkP99Ms?: number;
   /** socket errors, timeouts, HTTP statuses other than 200 and envelopes with an Error */
   errors: number;
@@ -142,6 +143,7 @@ export function fromRaw(raw: RawResult, sample: string | undefined): LoadResult 
     maxMs: raw.maxUs / 1000,
     latencyFrom: raw.latencyFrom ?? 'recorded',
     ...(raw.latencyNote ? { latencyNote: raw.latencyNote } : {}),
+    ...(raw.wrkP50Us !== undefined ? { wrkP50Ms: raw.wrkP50Us / 1000 } : {}),
     ...(raw.wrkP99Us !== undefined ? { wrkP99Ms: raw.wrkP99Us / 1000 } : {}),
     errors,
     ...(errors > 0 && sample ? { errorSample: sample } : {}),
@@ -160,8 +162,13 @@ async function runWrk(spec: LoadSpec, threads: number): Promise<LoadResult> {
   const t = Math.max(1, Math.min(threads, spec.connections));
   const args = ['-t', String(t), '-c', String(spec.connections), '-d', `${spec.durationS}s`];
   args.push('--timeout', `${TIMEOUT_S}s`, '-s', WRK_SCRIPT, spec.url, '--', spec.requestsFile);
-  // wrk.lua needs the connection count to undo wrk's correction of the histogram, and done() sees no init arguments
-  const env = { ...process.env, TCSSL_BENCH_CONNECTIONS: String(spec.connections) };
+  // wrk.lua needs the connection count to undo wrk's correction of the histogram and the timeout to check its layout;
+  // done() sees no init arguments
+  const env = {
+    ...process.env,
+    TCSSL_BENCH_CONNECTIONS: String(spec.connections),
+    TCSSL_BENCH_TIMEOUT_S: String(TIMEOUT_S),
+  };
   return parseResult(await collect('wrk', args, (spec.durationS + TIMEOUT_S + 10) * 1000, env));
 }
 

@@ -61,15 +61,16 @@ function response(status, headers, body)
 end
 
 -- wrk 4 "corrects" its latency histogram for coordinated omission before anyone reads it (stats_correct in wrk.c):
--- every recorded latency n of at least twice the mean interval between a connection's requests (e: run time over
--- answers per connection) adds a made-up sample at each of n - e, n - 2e, ... down to e. In a closed-loop run that
--- keeps the server saturated, the few dozen first requests of connections that the server accepts one per turn of its
--- event loop (libuv accepts one connection per turn) become hundreds of samples that no request had, and they make
+-- every recorded latency n above twice the mean interval between a connection's requests (e: run time over answers
+-- per connection) adds a made-up sample at each of n - e, n - 2e, ... down to the last value above e. In a closed-loop
+-- run that keeps the server saturated, the first requests of connections that the server accepts one per turn of its
+-- event loop (libuv accepts one connection per turn) become hundreds of samples that no request had, and they made
 -- the 64-connection p99 (bench/README.md, "wrk's latency percentiles"). The correction only ever adds to buckets below
 -- the sample it copies, so the histogram as recorded comes back exactly: recorded[m] = corrected[m] - corrected[m + e]
--- for m > e. The histogram is read through LuaJIT's FFI in wrk 4's layout; the reading is checked (the stored count
--- equals the buckets' sum, the recovered samples number the answers, none is negative) and, if it does not check out,
--- wrk's own figures are reported and say so.
+-- for m > e. The histogram is read through LuaJIT's FFI in wrk 4's layout. The layout is checked against what wrk
+-- itself says before any bucket is read (its minimum, its maximum, and the size the timeout gives it), the reading
+-- after (the stored count equals the buckets' sum, the recovered samples number the answers, none is negative); if
+-- either check fails, wrk's own figures are reported and say so.
 local ffi = require('ffi')
 ffi.cdef([[
   typedef struct { uint64_t count; uint64_t limit; uint64_t min; uint64_t max; uint64_t data[?]; } tcssl_wrk_stats;
@@ -87,12 +88,16 @@ local function percentile(buckets, total, p)
 end
 
 -- returns the recorded samples as {value, count} pairs in rising order and their number, or nil and why not
-local function as_recorded(summary, latency, connections, timeouts)
-  local ok, s = pcall(function() return ffi.cast('tcssl_wrk_stats **', latency)[0] end)
-  if not ok or s == nil then return nil, 'histogram unreadable' end
+local function as_recorded(summary, latency, connections, timeouts, timeout_us)
+  local s = ffi.cast('tcssl_wrk_stats **', latency)[0]
+  if s == nil then return nil, 'histogram unreadable' end
   local count, limit, min, max = tonumber(s.count), tonumber(s.limit), tonumber(s.min), tonumber(s.max)
+  -- the layout, before any bucket is read: wrk's own minimum and maximum, and the size its timeout gives the histogram
+  if limit ~= timeout_us + 1 then return nil, 'histogram size' end
   if count == 0 then return {}, 0 end
-  if not (min <= max and max < limit) then return nil, 'histogram bounds' end
+  if min ~= latency.min or max ~= latency.max or not (min <= max and max < limit) then
+    return nil, 'histogram bounds'
+  end
   local sum = 0
   for n = min, max do sum = sum + tonumber(s.data[n]) end
   if sum ~= count then return nil, 'histogram count' end
@@ -124,15 +129,20 @@ function done(summary, latency, requests)
   local wrk50, wrk99 = latency:percentile(50), latency:percentile(99)
   local p50, p99, from, why = wrk50, wrk99, 'wrk', ''
   local connections = tonumber(os.getenv('TCSSL_BENCH_CONNECTIONS') or '')
-  if connections and connections > 0 then
-    local buckets, total = as_recorded(summary, latency, connections, e.timeout)
-    if buckets and total > 0 then
-      p50, p99, from = percentile(buckets, total, 50), percentile(buckets, total, 99), 'recorded'
+  local timeout_s = tonumber(os.getenv('TCSSL_BENCH_TIMEOUT_S') or '')
+  if connections and connections > 0 and timeout_s then
+    local ok, buckets, total = pcall(as_recorded, summary, latency, connections, e.timeout, timeout_s * 1000000)
+    if not ok then
+      why = 'histogram unreadable'
     elseif not buckets then
       why = total
+    elseif total == 0 then
+      from, why = 'recorded', 'no answers'
+    else
+      p50, p99, from = percentile(buckets, total, 50), percentile(buckets, total, 99), 'recorded'
     end
   else
-    why = 'no TCSSL_BENCH_CONNECTIONS'
+    why = 'TCSSL_BENCH_CONNECTIONS or TCSSL_BENCH_TIMEOUT_S not set'
   end
   io.write(string.format(
     'BENCH_RESULT {"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"maxUs":%d,"appErrors":%d,' ..
