@@ -209,6 +209,34 @@ describe('parseTc3Authorization', () => {
     }
   });
 
+  it('gives every caller the same frozen list of signed headers, and reads a hand-made list again', () => {
+    const r = signedRequest({
+      signedHeaders: ['content-type', 'host', 'x-tc-action'],
+      extraHeaders: { 'X-TC-Action': 'DescribeCertificate' },
+    });
+    const a = parseTc3Authorization(r.authorization);
+    const b = parseTc3Authorization(r.authorization.replace('SignedHeaders=', 'SignedHeaders= '));
+    assert.ok(a && b);
+    assert.equal(a.signedHeaders, b.signedHeaders, 'one list, shared');
+    assert.ok(Object.isFrozen(a.signedHeaders));
+    assert.throws(() => (a.signedHeaders as string[]).push('x-extra'));
+    assert.equal(verifyTc3({ ...r, auth: a, secretKey: SECRET_KEY }), true);
+    // the same names in a list of the caller's own: checked again, and still good
+    assert.equal(verifyTc3({ ...r, auth: { ...a, signedHeaders: [...a.signedHeaders] }, secretKey: SECRET_KEY }), true);
+    // a list of the caller's own that differs from what was signed, or holds a bad name, fails
+    for (const list of [
+      ['content-type', 'host'],
+      ['host', 'content-type', 'x-tc-action'],
+      ['content-type', 'host', 'x tc'],
+    ]) {
+      assert.equal(
+        verifyTc3({ ...r, auth: { ...a, signedHeaders: list }, secretKey: SECRET_KEY }),
+        false,
+        list.join(';'),
+      );
+    }
+  });
+
   it('keeps a service that holds a slash (old Python SDK behind tccli: `http://127`)', () => {
     const a = parseTc3Authorization(good.replace('/cvm/', '/http://127/'));
     assert.equal(a?.service, 'http://127');
