@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import SslModule from 'tencentcloud-sdk-nodejs/tencentcloud/services/ssl/v20191205/ssl_client.js';
 import { isV1Method, signV1, type V1Method, v1StringToSign, verifyV1 } from '../../src/gateway/signature-v1.js';
 
@@ -140,6 +141,34 @@ describe('v1StringToSign', () => {
       Z: 'a b&c=d',
     });
     assert.equal(s, 'POSTh:1/?B=2&InstanceIds.12=a&InstanceIds.2=b&Region=&Z=a b&c=d&_=3&b=1');
+  });
+});
+
+describe('v1StringToSign: the order of names', () => {
+  it('is UTF-8 byte order for any names, those past U+FFFF among them (property)', () => {
+    // Names from ASCII, other BMP characters (U+E000-U+FFFF among them) and astral ones (surrogate pairs in JS).
+    const char = fc.oneof(
+      fc.constantFrom('A', 'a', 'Z', '_', '.', '0', '9'),
+      fc.integer({ min: 0x80, max: 0xd7ff }).map((c) => String.fromCodePoint(c)),
+      fc.integer({ min: 0xe000, max: 0xffff }).map((c) => String.fromCodePoint(c)),
+      fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
+    );
+    const name = fc.array(char, { minLength: 1, maxLength: 6 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { minLength: 1, maxLength: 12 }), (names) => {
+        const params = Object.fromEntries(names.map((n, i) => [n, String(i)]));
+        const expected = [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        const s = v1StringToSign('POST', 'h', '/', params);
+        assert.equal(s, `POSTh/?${expected.map((n) => `${n}=${params[n]}`).join('&')}`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('puts a name past U+FFFF after one in U+E000-U+FFFF, as UTF-8 bytes do and UTF-16 units do not', () => {
+    const astral = '\u{1F600}';
+    const high = '\uFF21';
+    assert.equal(v1StringToSign('GET', 'h', '/', { [astral]: '1', [high]: '2' }), `GETh/?${high}=2&${astral}=1`);
   });
 });
 
