@@ -1,7 +1,8 @@
 // The CPU cost of one API call through the pipeline (decode, TC3, key, parameters, handler, envelope) in this
 // process, without HTTP or a load generator: `node --import tsx bench/pipeline-cost.ts [action] [calls]`, with
-// action one of describe, submit, create, list, and an optional number of calls in flight at once. Quick to repeat while changing the code, and steady enough to
-// compare two versions on one machine (five rounds are printed; take the lowest). Add `--cpu-prof` before
+// action one of describe, submit, create, list, and an optional number of calls in flight at once. Quick to repeat
+// while changing the code, and steady enough to compare two versions on one machine (five rounds are printed; take
+// the lowest). Add `--cpu-prof` before
 // `--import` for a profile of the calls. The HTTP side is what `npm run bench` adds.
 
 import { ACTIONS } from '../src/actions/index.js';
@@ -60,9 +61,10 @@ try {
   const rounds: string[] = [];
   for (let round = 0; round < 5; round++) {
     const before = process.cpuUsage();
+    let left = calls;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        for (let i = 0; i < calls / concurrency; i++) await call(request);
+        while (left-- > 0) await call(request);
       }),
     );
     const used = process.cpuUsage(before);

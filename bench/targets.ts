@@ -55,10 +55,10 @@ export function applyTargets(rows: LoadRow[], ctx: TargetContext): void {
     }
     if (row.id === 'burst-rsa') checks.push(['no error', row.errors === 0]);
     else if (checks.length > 0 && row.errors > 0) checks.push(['no error', false]);
-    const parts = checks.map(([part]) => part);
     const held = checks.map(([, ok]) => ok);
-    row.target = [...new Set(parts)].join(', ');
+    const missed = checks.filter(([, ok]) => ok === false).map(([part]) => part);
+    row.target = checks.map(([part]) => part).join(', ');
     row.pass = held.includes(false) ? false : held.length === 0 || held.includes(null) ? null : true;
-    row.failed = checks.filter(([, ok]) => ok === false).map(([part]) => part);
+    row.missedParts = missed.length < checks.length ? missed : [];
   }
 }

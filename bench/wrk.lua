@@ -78,7 +78,7 @@ ffi.cdef([[
 
 -- wrk's own rule: the first bucket whose running count reaches round(p% of the count + 0.5)
 local function percentile(buckets, total, p)
-  local rank = math.floor(p / 100 * total + 0.5 + 0.5)
+  local rank = math.floor(p / 100 * total + 1)
   local seen = 0
   for _, b in ipairs(buckets) do
     seen = seen + b[2]

@@ -384,7 +384,7 @@ function verifyTc3Unsafe(i: Tc3VerifyInput): boolean {
     if (!Array.isArray(names)) return false;
     names = parseSignedHeaders(names.join(';'));
     if (!names) return false;
-    signedHeaders = names.join(';');
+    signedHeaders = checkedLists.get(names) as string;
   }
   if (!names.includes('content-type') || !names.includes('host')) return false;
 

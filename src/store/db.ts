@@ -381,8 +381,7 @@ function groupCommit(
     try {
       // Only the first group of a run gathers: the next ones start with transactions that arrived while the one
       // before ran, and are as complete as they will get this turn.
-      for (let gather = true; queue.length > 0; gather = false) {
-        const first = gather;
+      for (let first = true; queue.length > 0; first = false) {
         await db.connection().execute((conn) => runGroup(conn, first));
       }
     } finally {
