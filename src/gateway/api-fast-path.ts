@@ -66,6 +66,7 @@ function lazyChild(log: FastPathDeps['log'], requestId: string): Logger {
 export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const holdMs = deps.abandonedHoldMs ?? 60_000;
   const logRequests = ['trace', 'debug', 'info'].includes(deps.log.level);
+  const startSoon = startsInBatches();
 
   return (req, res) => {
     const url = req.url ?? '';
@@ -149,27 +150,56 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
       if (refused) return;
       working = true;
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      deps
-        .pipeline({
-          method: req.method as string,
-          url,
-          headers: req.headers,
-          body,
-          requestId,
-          log: lazyChild(deps.log, requestId),
-        })
-        .catch((err: unknown) => {
-          // The pipeline answers every failure itself; this is the last guard so that the process never crashes.
-          deps.log.error({ RequestId: requestId, err }, 'internal error');
-          const { code, message } = toWireFailure(err, requestLanguage(req.headers, url));
-          return { body: errorBody(requestId, code, message), code, action: undefined };
-        })
-        .then((out) => {
-          answer(out.body, out.code, out.action);
-          // The work is over, answered or not (its client may have gone): the slot goes back.
-          release();
-        });
+      startSoon(() => {
+        let work: Promise<ApiOutcome>;
+        try {
+          work = deps.pipeline({
+            method: req.method as string,
+            url,
+            headers: req.headers,
+            body,
+            requestId,
+            log: lazyChild(deps.log, requestId),
+          });
+        } catch (err) {
+          // A pipeline that throws before its first await must not stop the rest of its batch.
+          work = Promise.reject(err);
+        }
+        work
+          .catch((err: unknown) => {
+            // The pipeline answers every failure itself; this is the last guard so that the process never crashes.
+            deps.log.error({ RequestId: requestId, err }, 'internal error');
+            const { code, message } = toWireFailure(err, requestLanguage(req.headers, url));
+            return { body: errorBody(requestId, code, message), code, action: undefined };
+          })
+          .then((out) => {
+            answer(out.body, out.code, out.action);
+            // The work is over, answered or not (its client may have gone): the slot goes back.
+            release();
+          });
+      });
     });
     return true;
+  };
+}
+
+/**
+ * Returns `startSoon(start)`: `start` runs in the check phase of this turn of the event loop (setImmediate), with
+ * every other start queued since the last check phase, one after another in one callback. Node runs a callback's
+ * ticks and promise jobs only once it returns, so the requests a poll phase read (often twenty or more under load,
+ * one per connection that had data) run their pipelines in one drain of those queues, and the store's read cache
+ * reads its wal-index header once for all of them (`heldForTheTurn`, src/store/read-cache.ts) instead of once per
+ * connection's callback. Each of them arrived before that drain began, which is what the held header needs. The check
+ * phase follows the poll phase without waiting, so no request waits for a timer.
+ */
+function startsInBatches(): (start: () => void) => void {
+  let due: Array<() => void> = [];
+  const runDue = () => {
+    const batch = due;
+    due = [];
+    for (const start of batch) start();
+  };
+  return (start) => {
+    if (due.push(start) === 1) setImmediate(runDue);
   };
 }

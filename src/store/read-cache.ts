@@ -95,7 +95,9 @@ export interface HeldStamp extends Stamp {
  * JavaScript. Every request a turn serves had arrived before the turn began (several pipelined on one connection
  * arrive together), so a header read at any moment of the turn is no older than any of their arrivals: a commit
  * another process finished before a request arrived is still seen by that request's reads. A request's reads in one
- * turn (its key's IAM version, its certificate, the domain checks) then cost one pread, not three.
+ * turn (its key's IAM version, its certificate, the domain checks) then cost one pread, not three; and the API's fast
+ * path starts all the requests one poll phase read in one callback (`startsInBatches`, gateway/api-fast-path.ts), so
+ * under load one pread serves them all.
  *
  * What is seen within a turn: this process's own statements drop the stamp as they run (openStore), and its commit
  * groups count in `ReadCounts.commits`, so a read after either reads afresh; a read that misses reads the header again

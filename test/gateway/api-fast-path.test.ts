@@ -1,9 +1,17 @@
 // The API's own HTTP path (api-fast-path.ts) on a real socket: the envelope and its headers, admission under the
 // in-flight limit and how slots come back (finished, client gone mid-upload, client gone while the handler works),
-// the body limit, the request log line, `Connection: close` while closing, and what it leaves to Fastify.
+// the body limit, the request log line, `Connection: close` while closing, and what it leaves to Fastify; and, with
+// stand-in requests, that requests read in one turn start their pipelines together.
 
 import assert from 'node:assert/strict';
-import { type ClientRequest, type IncomingHttpHeaders, request } from 'node:http';
+import { EventEmitter } from 'node:events';
+import {
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +20,8 @@ import { z } from 'zod';
 import { defineAction } from '../../src/actions/define-action.js';
 import { ACTIONS } from '../../src/actions/index.js';
 import { loadConfig } from '../../src/config.js';
+import { createApiFastPath } from '../../src/gateway/api-fast-path.js';
+import { createOverloadGuard } from '../../src/gateway/overload.js';
 import { MemoryRateLimiter } from '../../src/gateway/rate-limit.js';
 import { buildServer } from '../../src/gateway/server.js';
 import { injectHeaders } from '../support/sign.js';
@@ -248,5 +258,101 @@ describe('API fast path', () => {
     assert.equal(a.code, 'Success');
     assert.equal(a.headers.connection, 'close');
     await closed;
+  });
+});
+
+describe('API fast path: requests read in one turn start together', () => {
+  /** A request and a response with just what the fast path uses, so that the test decides when bodies end. */
+  function exchange(body: string) {
+    const req = Object.assign(new EventEmitter(), {
+      url: '/',
+      method: 'POST',
+      headers: { 'content-length': String(body.length) } as Record<string, string>,
+      resume() {},
+    });
+    const sent: string[] = [];
+    const res = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      writableEnded: false,
+      writeHead() {},
+      end(buf: Buffer) {
+        sent.push(buf.toString());
+        res.writableEnded = true;
+      },
+    });
+    const arrive = () => {
+      req.emit('data', Buffer.from(body));
+      req.emit('end');
+    };
+    return { req: req as unknown as IncomingMessage, res: res as unknown as ServerResponse, arrive, sent };
+  }
+
+  const silent = { info() {}, warn() {}, error() {}, child: () => silent, level: 'warn' };
+
+  test('pipelines start in the check phase, all in one callback, before any of their promise jobs', async () => {
+    const started: { body: string; jobsHadRun: boolean }[] = [];
+    let jobsHaveRun = false;
+    const fast = createApiFastPath({
+      pipeline: async (x) => {
+        started.push({ body: x.body.toString(), jobsHadRun: jobsHaveRun });
+        queueMicrotask(() => {
+          jobsHaveRun = true;
+        });
+        return { body: `{"Response":{"Echo":"${x.body.toString()}"}}`, code: 'Success', action: 'Echo' };
+      },
+      guard: createOverloadGuard({ maxInFlight: 10 }),
+      maxBodyBytes: 1024,
+      closing: () => false,
+      log: silent,
+    });
+    const calls = ['one', 'two', 'three'].map(exchange);
+    for (const c of calls) assert.equal(fast(c.req, c.res), true);
+    for (const c of calls) c.arrive();
+    // Nothing starts from the bodies' own turn: not in it, nor in its ticks and promise jobs.
+    await Promise.resolve();
+    await new Promise<void>((r) => process.nextTick(r));
+    assert.equal(started.length, 0);
+    await new Promise<void>((r) => setImmediate(r));
+    assert.deepEqual(
+      started.map((s) => s.body),
+      ['one', 'two', 'three'],
+    );
+    // All three started before any promise job ran: one drain serves them, so the read cache's header held for the
+    // drain (store/read-cache.ts) is read once for the three.
+    assert.deepEqual(
+      started.map((s) => s.jobsHadRun),
+      [false, false, false],
+    );
+    await new Promise<void>((r) => setImmediate(r));
+    assert.deepEqual(
+      calls.map((c) => c.sent.length === 1 && JSON.parse(c.sent[0]).Response.Echo),
+      ['one', 'two', 'three'],
+    );
+  });
+
+  test('a pipeline that throws before its first await answers InternalError and stops no other request', async () => {
+    const guard = createOverloadGuard({ maxInFlight: 2 });
+    const fast = createApiFastPath({
+      pipeline: ((x: { body: Buffer }) => {
+        if (x.body.toString() === 'bad') throw new Error('thrown at once');
+        return Promise.resolve({ body: '{"Response":{"Fine":true}}', code: 'Success', action: 'Fine' });
+      }) as never,
+      guard,
+      maxBodyBytes: 1024,
+      closing: () => false,
+      log: silent,
+    });
+    const bad = exchange('bad');
+    const good = exchange('good');
+    fast(bad.req, bad.res);
+    fast(good.req, good.res);
+    bad.arrive();
+    good.arrive();
+    await until(() => bad.sent.length === 1 && good.sent.length === 1, 'both are answered');
+    assert.equal(JSON.parse(bad.sent[0]).Response.Error.Code, 'InternalError');
+    assert.equal(JSON.parse(good.sent[0]).Response.Fine, true);
+    // Both slots came back: two more are admitted.
+    assert.equal(guard.enter(), true);
+    assert.equal(guard.enter(), true);
   });
 });
