@@ -266,6 +266,9 @@ function groupCommit(
   };
   const queue: Array<Waiting & { since: number }> = [];
   let running = false;
+  /** Once this callback's ticks and promise jobs have run: every transaction they start has joined by then. */
+  const endOfDrain = () => new Promise<void>((resolve) => queueMicrotask(() => process.nextTick(resolve)));
+  /** The next check phase of the event loop: what the sockets and threads of this poll phase start has joined. */
   const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -293,8 +296,15 @@ function groupCommit(
 
   /**
    * One group: BEGIN, the waiting transactions in turn, COMMIT; then the group's callers hear of it. `gather`: the
-   * group may wait one turn of the event loop for more transactions (false for a group of transactions left over by
-   * the one before, which have waited already).
+   * group may wait for more transactions (false for a group of transactions left over by the one before, which have
+   * waited already): first until the ticks and promise jobs of the callback it began in have run, and then, if it is
+   * still one transaction alone, until the next check phase of the event loop, once.
+   *
+   * The API's fast path starts all the requests a poll phase read in one callback of the check phase
+   * (gateway/api-fast-path.ts): their transactions join within that callback's drain, and the group commits at its
+   * end instead of holding them all for a further turn. A transaction that starts from its own callback (a key or a
+   * signature from a worker thread, a Fastify route) finds itself alone after its drain and waits for the check
+   * phase, so those that the same poll phase's callbacks start share its commit.
    */
   const runGroup = (conn: Db, gather: boolean) => {
     const done: Array<{ w: Waiting; value: unknown }> = [];
@@ -318,18 +328,23 @@ function groupCommit(
       }
       sqlTextOf.set(conn, direct);
       const began = performance.now();
+      // 'drain': may wait for the end of the drain; 'turn': may wait for the check phase if still alone; 'closed'.
+      let waits: 'drain' | 'turn' | 'closed' = gather ? 'drain' : 'closed';
       try {
         for (;;) {
           const w = queue.shift();
           if (!w) {
-            if (done.length + refused.length === 0 || !gather) break;
-            // Let this turn's other requests reach their transactions before committing, once: a group that began
-            // as a request was read resumes after the other sockets of that turn were read. Waiting again would
-            // hold every transaction so far for a whole further turn, which under load is the next round of reads
-            // (15-25 ms at 64 connections) and doubled a write's latency.
-            gather = false;
-            await nextTurn();
-            if (queue.length === 0) break;
+            const size = done.length + refused.length;
+            if (size === 0 || waits === 'closed' || (waits === 'turn' && size > 1)) break;
+            // Each wait happens once: waiting again would hold every transaction so far for a whole further turn,
+            // which under load is the next round of reads (15-25 ms at 64 connections).
+            if (waits === 'drain') {
+              waits = 'turn';
+              await endOfDrain();
+            } else {
+              waits = 'closed';
+              await nextTurn();
+            }
             continue;
           }
           stats.transactions++;

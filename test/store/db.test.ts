@@ -192,7 +192,7 @@ describe('Store.tx', () => {
 
 describe('Store.tx: group commit (SQLite)', () => {
   // Which transactions share a group must not depend on the machine's speed: without a time limit, a group here
-  // closes only when its queue is empty after a turn of the event loop (or at 64).
+  // closes only when its queue is empty after its waits for more (or at 64).
   const GROUPED = 60_000;
   type TxDb = Parameters<Parameters<Store['tx']>[0]>[0];
   /** A transaction that inserts one meta key. */
@@ -334,14 +334,39 @@ describe('Store.tx: group commit (SQLite)', () => {
     }
   });
 
-  test('a group waits one turn for more transactions, not two: what joined it commits before the next turn', async () => {
+  test('a group that its drain filled commits at the end of that drain, without waiting for the check phase', async () => {
     const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
+      const before = store.stats.commits;
+      const events: string[] = [];
+      let third: Promise<unknown> | undefined;
+      // The next callback of the event loop: by then w1 and w2 are committed, and w3 starts a group of its own.
+      setImmediate(() => {
+        events.push('next callback');
+        third = store.tx(put('w3')).then(() => events.push('w3 committed'));
+      });
+      const first = store.tx(put('w1')).then(() => events.push('w1 committed'));
+      // A promise job of the same drain, as a request of the fast path's batch reaches its transaction.
+      const second = Promise.resolve().then(() => store.tx(put('w2')).then(() => events.push('w2 committed')));
+      await Promise.all([first, second]);
+      while (!third) await new Promise((resolve) => setImmediate(resolve));
+      await third;
+      assert.deepEqual(events, ['w1 committed', 'w2 committed', 'next callback', 'w3 committed']);
+      assert.equal(store.stats.commits - before, 2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a group alone after its drain waits once, for the check phase: what joined it commits before the next turn', async () => {
+    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
+    try {
+      const before = store.stats.commits;
       const events: string[] = [];
       let second: Promise<unknown> | undefined;
       let third: Promise<unknown> | undefined;
       const first = store.tx(put('w1')).then(() => events.push('w1 committed'));
-      // The same turn as the group's wait: w2 joins the group that w1 began.
+      // The check phase the lone group waits for: w2 joins the group that w1 began.
       setImmediate(() => {
         second = store.tx(put('w2')).then(() => events.push('w2 committed'));
         // The turn after: by now w1 and w2 are committed, and w3 starts a group of its own.
@@ -354,6 +379,7 @@ describe('Store.tx: group commit (SQLite)', () => {
       while (!third) await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([second, third]);
       assert.deepEqual(events, ['w1 committed', 'w2 committed', 'w3 sent', 'w3 committed']);
+      assert.equal(store.stats.commits - before, 2, 'w1 and w2 shared a commit');
     } finally {
       await store.close();
     }
