@@ -1,7 +1,7 @@
 // `tcssl serve`: assembles the services and the gateway and listens. On an empty store it creates a default
 // account and key, prints them once, and writes them to <data>/credentials.json (mode 0600).
 
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Command } from 'commander';
@@ -53,7 +53,7 @@ export async function serve(
     const file = join(config.dataDir, 'credentials.json');
     const { listen } = config;
     const creds = { ...account, Endpoint: `http://${listen}` };
-    writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+    writeWhole(file, `${JSON.stringify(creds, null, 2)}\n`, 0o600);
     // Printed once, on the first start only: the SecretKey is sealed in the store from now on.
     if (!opts.quiet)
       process.stdout.write(
@@ -115,6 +115,22 @@ export async function serve(
  *   for a full collection. The online ECDSA row's resident set grew about 10 MB a second to a peak of 292-299 MB;
  *   without pretenuring it peaked at 210-212 MB, at the same rate of requests (bench/README.md).
  */
+/**
+ * Writes `text` to `file` whole: into a new file beside it (created with `mode`, never through an existing one), then
+ * renamed over it. Scripts wait for credentials.json to appear and read it at once; written in place, they could
+ * read it empty or cut short.
+ */
+export function writeWhole(file: string, text: string, mode: number): void {
+  const beside = `${file}.${process.pid}.new`;
+  try {
+    writeFileSync(beside, text, { mode, flag: 'wx' });
+    renameSync(beside, file);
+  } catch (e) {
+    rmSync(beside, { force: true });
+    throw e;
+  }
+}
+
 export function heapFlags(execArgv: readonly string[], nodeOptions: string): string[] {
   const given = (name: string) => [...execArgv, nodeOptions].some((a) => a.includes(name));
   const flags: string[] = [];
