@@ -88,25 +88,40 @@ export async function startTcssl(o: TcsslOptions): Promise<TcsslProcess> {
   });
   closeSync(log);
   const stop = stopper(child);
-  const credsFile = join(o.dataDir, 'credentials.json');
-  let creds: Credentials | undefined;
-  while (performance.now() - started < 120_000) {
-    if (child.exitCode !== null) throw new Error(`tcssl serve exited with ${child.exitCode}:\n${tail(o.logFile)}`);
-    if (!creds && existsSync(credsFile)) creds = JSON.parse(readFileSync(credsFile, 'utf8')) as Credentials;
-    if (creds) {
-      const { SecretId: secretId, SecretKey: secretKey } = creds;
-      const r = await call({ endpoint: url, secretId, secretKey, action: 'DescribeCertificates', params: READY_PROBE })
-        .then((res) => res.body as { Response?: { Error?: unknown } })
-        .catch(() => undefined);
-      if (r?.Response && !r.Response.Error) {
-        return { pid: child.pid ?? 0, port, url, creds, readyMs: performance.now() - started, stop };
-      }
-      if (r?.Response?.Error) throw new Error(`tcssl answered ${JSON.stringify(r.Response.Error)}`);
-    }
-    await sleep(5);
+  try {
+    return await whenReady();
+  } catch (e) {
+    // Whatever stopped the wait (an error answered, a file unreadable), the server does not outlive it.
+    await stop();
+    throw e;
   }
-  await stop();
-  throw new Error(`tcssl serve was not ready within 120 s:\n${tail(o.logFile)}`);
+
+  async function whenReady(): Promise<TcsslProcess> {
+    const credsFile = join(o.dataDir, 'credentials.json');
+    let creds: Credentials | undefined;
+    while (performance.now() - started < 120_000) {
+      if (child.exitCode !== null) throw new Error(`tcssl serve exited with ${child.exitCode}:\n${tail(o.logFile)}`);
+      if (!creds && existsSync(credsFile)) creds = JSON.parse(readFileSync(credsFile, 'utf8')) as Credentials;
+      if (creds) {
+        const { SecretId: secretId, SecretKey: secretKey } = creds;
+        const r = await call({
+          endpoint: url,
+          secretId,
+          secretKey,
+          action: 'DescribeCertificates',
+          params: READY_PROBE,
+        })
+          .then((res) => res.body as { Response?: { Error?: unknown } })
+          .catch(() => undefined);
+        if (r?.Response && !r.Response.Error) {
+          return { pid: child.pid ?? 0, port, url, creds, readyMs: performance.now() - started, stop };
+        }
+        if (r?.Response?.Error) throw new Error(`tcssl answered ${JSON.stringify(r.Response.Error)}`);
+      }
+      await sleep(5);
+    }
+    throw new Error(`tcssl serve was not ready within 120 s:\n${tail(o.logFile)}`);
+  }
 }
 
 /** `npm run build`: dist/tcssl.mjs as users run it. */
