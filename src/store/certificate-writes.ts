@@ -7,41 +7,82 @@ import { type Db, type SqlParam, sqlText } from './db.js';
 import type { CertificatePatch, CertificateRow, NewCertificate, OperateLogRow } from './schema.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-const MAX_KEPT = 256;
+/** Column lists kept per kind of statement; past this many, the kept lists start over. */
+const MAX_KEPT = 4096;
 
-function cached(cache: Map<string, string>, key: string, make: () => string): string {
-  let text = cache.get(key);
-  if (text === undefined) {
-    text = make();
-    if (cache.size >= MAX_KEPT) cache.clear();
-    cache.set(key, text);
-  }
-  return text;
+/**
+ * The SQL of each list of columns, kept in a trie by column name: a call walks its row's names, strings V8 has already
+ * hashed, to the node of its list, instead of joining forty names into a key and hashing that (with Object.entries,
+ * about half of building a CreateCertificate's two statements). A name is checked once, when its node is made.
+ */
+interface Columns {
+  next: Map<string, Columns>;
+  /** the SQL for the list of names that ends here, once made */
+  text: string | undefined;
 }
 
-/** The row's columns with a value (as the builder, which leaves out undefined ones) and those values. */
-function columnsOf(row: object): { names: string[]; values: SqlParam[] } {
-  const names: string[] = [];
+interface Statements {
+  root: Columns;
+  nodes: number;
+}
+
+const statements = (): Statements => ({ root: { next: new Map(), text: undefined }, nodes: 0 });
+
+/**
+ * The row's columns with a value (as the builder, which leaves out undefined ones) and those values, followed by
+ * `extra` when given (a column the row may not name itself); `at` is the node of that list of names.
+ */
+function columnsOf(
+  kept: Statements,
+  row: object,
+  extra?: { name: string; value: SqlParam },
+): { at: Columns; values: SqlParam[] } {
+  if (kept.nodes >= MAX_KEPT) {
+    kept.root = { next: new Map(), text: undefined };
+    kept.nodes = 0;
+  }
   const values: SqlParam[] = [];
-  for (const [name, value] of Object.entries(row)) {
-    if (value === undefined) continue;
-    if (!IDENTIFIER.test(name)) throw new Error(`not a column name: ${JSON.stringify(name.slice(0, 64))}`);
-    names.push(name);
+  let at = kept.root;
+  const step = (name: string) => {
+    let next = at.next.get(name);
+    if (next === undefined) {
+      if (!IDENTIFIER.test(name)) throw new Error(`not a column name: ${JSON.stringify(name.slice(0, 64))}`);
+      next = { next: new Map(), text: undefined };
+      at.next.set(name, next);
+      kept.nodes++;
+    }
+    at = next;
+  };
+  const fields = row as Record<string, unknown>;
+  for (const name of Object.keys(fields)) {
+    const value = fields[name];
+    if (value === undefined || name === extra?.name) continue;
+    step(name);
     values.push(value as SqlParam);
   }
-  return { names, values };
+  if (extra) {
+    step(extra.name);
+    values.push(extra.value);
+  }
+  return { at, values };
 }
 
-const inserts = new Map<string, string>();
+/** The names of the list that `columnsOf` walked, in its order: read again only to make a statement once. */
+function namesOf(row: object, extra?: string): string[] {
+  const fields = row as Record<string, unknown>;
+  const names = Object.keys(fields).filter((n) => fields[n] !== undefined && n !== extra);
+  return extra === undefined ? names : [...names, extra];
+}
+
+const inserts = { certificates: statements(), operate_logs: statements() };
 
 async function insert(db: Db, table: 'certificates' | 'operate_logs', row: object): Promise<void> {
-  const { names, values } = columnsOf(row);
-  const text = cached(
-    inserts,
-    `${table}:${names.join(',')}`,
-    () => `insert into ${table} (${names.join(', ')}) values (${names.map(() => '?').join(', ')})`,
-  );
-  await sqlText(db).run(text, values);
+  const { at, values } = columnsOf(inserts[table], row);
+  if (at.text === undefined) {
+    const names = namesOf(row);
+    at.text = `insert into ${table} (${names.join(', ')}) values (${names.map(() => '?').join(', ')})`;
+  }
+  await sqlText(db).run(at.text, values);
 }
 
 export async function insertCertificate(db: Db, row: NewCertificate): Promise<void> {
@@ -52,7 +93,7 @@ export async function insertOperateLog(db: Db, row: OperateLogRow): Promise<void
   await insert(db, 'operate_logs', row);
 }
 
-const updates = new Map<string, string>();
+const updates = statements();
 
 /** Applies patch only if the row still has `version`; false when someone else changed it first. */
 export async function updateCertificate(
@@ -61,13 +102,14 @@ export async function updateCertificate(
   version: number,
   patch: CertificatePatch,
 ): Promise<boolean> {
-  const { names, values } = columnsOf({ ...patch, version: version + 1 });
-  const text = cached(
-    updates,
-    names.join(','),
-    () => `update certificates set ${names.map((n) => `${n} = ?`).join(', ')} where certificate_id = ? and version = ?`,
-  );
-  return (await sqlText(db).run(text, [...values, certificateId, version])) === 1;
+  // The new version is set whatever the patch says of it, as a spread of the patch followed by it would.
+  const { at, values } = columnsOf(updates, patch, { name: 'version', value: version + 1 });
+  if (at.text === undefined) {
+    const names = namesOf(patch, 'version');
+    at.text = `update certificates set ${names.map((n) => `${n} = ?`).join(', ')} where certificate_id = ? and version = ?`;
+  }
+  values.push(certificateId, version);
+  return (await sqlText(db).run(at.text, values)) === 1;
 }
 
 /**
