@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../actions/context.js';
+import { runAsBatch } from '../batch.js';
 import { header, requestLanguage } from './decode.js';
 import { bodyTooLargeMessage, errorBody, JSON_CONTENT_TYPE, toWireFailure } from './envelope.js';
 import type { OverloadGuard } from './overload.js';
@@ -153,14 +154,17 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
       startSoon(() => {
         let work: Promise<ApiOutcome>;
         try {
-          work = deps.pipeline({
-            method: req.method as string,
-            url,
-            headers: req.headers,
-            body,
-            requestId,
-            log: lazyChild(deps.log, requestId),
-          });
+          // Promise.resolve: a pipeline that answers without a promise still goes through the chain below.
+          work = Promise.resolve(
+            deps.pipeline({
+              method: req.method as string,
+              url,
+              headers: req.headers,
+              body,
+              requestId,
+              log: lazyChild(deps.log, requestId),
+            }),
+          );
         } catch (err) {
           // A pipeline that throws before its first await must not stop the rest of its batch.
           work = Promise.reject(err);
@@ -172,11 +176,15 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
             const { code, message } = toWireFailure(err, requestLanguage(req.headers, url));
             return { body: errorBody(requestId, code, message), code, action: undefined };
           })
-          .then((out) => {
-            answer(out.body, out.code, out.action);
-            // The work is over, answered or not (its client may have gone): the slot goes back.
-            release();
-          });
+          .then((out) => answer(out.body, out.code, out.action))
+          .catch((err: unknown) => {
+            // Answering failed (a log or metric sink that threw): nothing is left to tell the client.
+            try {
+              deps.log.error({ RequestId: requestId, err }, 'answer failed');
+            } catch {}
+          })
+          // The work is over, answered or not (its client may have gone): the slot goes back.
+          .finally(release);
       });
     });
     return true;
@@ -184,20 +192,23 @@ export function createApiFastPath(deps: FastPathDeps): (req: IncomingMessage, re
 }
 
 /**
- * Returns `startSoon(start)`: `start` runs in the check phase of this turn of the event loop (setImmediate), with
- * every other start queued since the last check phase, one after another in one callback. Node runs a callback's
- * ticks and promise jobs only once it returns, so the requests a poll phase read (often twenty or more under load,
- * one per connection that had data) run their pipelines in one drain of those queues, and the store's read cache
- * reads its wal-index header once for all of them (`heldForTheTurn`, src/store/read-cache.ts) instead of once per
- * connection's callback. Each of them arrived before that drain began, which is what the held header needs. The check
- * phase follows the poll phase without waiting, so no request waits for a timer.
+ * Returns `startSoon(start)`: `start` runs in the next check phase of the event loop (setImmediate), with every other
+ * start queued since the last one, one after another in one callback (`runAsBatch`, src/batch.ts). Node runs a
+ * callback's ticks and promise jobs only once it returns, so the requests a poll phase read (often twenty or more
+ * under load, one per connection that had data) run their pipelines in one drain of those queues, and the store's read
+ * cache reads its wal-index header once for most of them (`heldForTheTurn`, src/store/read-cache.ts) instead of once
+ * per connection's callback. Each of them arrived before that drain began, which is what the held header needs. The
+ * check phase follows the poll phase without waiting, so no request waits for a timer. A start does not throw: it
+ * answers its own failures.
  */
 function startsInBatches(): (start: () => void) => void {
   let due: Array<() => void> = [];
   const runDue = () => {
     const batch = due;
     due = [];
-    for (const start of batch) start();
+    runAsBatch(() => {
+      for (const start of batch) start();
+    });
   };
   return (start) => {
     if (due.push(start) === 1) setImmediate(runDue);

@@ -5,6 +5,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { runningBatch } from '../batch.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { migrationProvider } from './migrations.js';
 import { cachedReads, freeze, heldForTheTurn, walIndexStamp } from './read-cache.js';
@@ -243,9 +244,10 @@ interface Waiting {
  * made it durable, so a read on another connection after that sees it. A COMMIT that fails, or an error that makes
  * SQLite abandon the whole transaction, rejects every transaction of the group still waiting for it. Statements
  * outside a transaction wait for the group on Kysely's connection lock, as they waited for a single transaction.
- * Latency: a group commits when no transaction is left after it has waited once for the turn of the event loop to
- * end, after GROUP_MAX transactions, or GROUP_MAX_MS after it began, whichever comes first; alone, a transaction
- * commits one turn later.
+ * Latency: a group commits when no transaction is left after its waits for more (`runGroup`), after GROUP_MAX
+ * transactions, or once GROUP_MAX_MS have passed since it began (looked at between transactions), whichever comes
+ * first; a transaction alone commits at the end of its callback's drain if it came from the API's batch, and at the
+ * next check phase of the event loop otherwise.
  */
 function groupCommit(
   db: Db,
@@ -266,7 +268,11 @@ function groupCommit(
   };
   const queue: Array<Waiting & { since: number }> = [];
   let running = false;
-  /** Once this callback's ticks and promise jobs have run: every transaction they start has joined by then. */
+  /**
+   * At the first round of ticks from now, once the promise jobs queued until then, and those they queue, have run: the
+   * transactions that the callback's promise chains reach have joined by then (one reached through a later round of
+   * ticks joins the next group).
+   */
   const endOfDrain = () => new Promise<void>((resolve) => queueMicrotask(() => process.nextTick(resolve)));
   /** The next check phase of the event loop: what the sockets and threads of this poll phase start has joined. */
   const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -297,14 +303,15 @@ function groupCommit(
   /**
    * One group: BEGIN, the waiting transactions in turn, COMMIT; then the group's callers hear of it. `gather`: the
    * group may wait for more transactions (false for a group of transactions left over by the one before, which have
-   * waited already): first until the ticks and promise jobs of the callback it began in have run, and then, if it is
-   * still one transaction alone, until the next check phase of the event loop, once.
+   * waited already): first until the end of the drain it began in (`endOfDrain`), and then, if it is still one
+   * transaction alone and did not begin in the API's batch, until the next check phase of the event loop, once.
    *
    * The API's fast path starts all the requests a poll phase read in one callback of the check phase
-   * (gateway/api-fast-path.ts): their transactions join within that callback's drain, and the group commits at its
-   * end instead of holding them all for a further turn. A transaction that starts from its own callback (a key or a
-   * signature from a worker thread, a Fastify route) finds itself alone after its drain and waits for the check
-   * phase, so those that the same poll phase's callbacks start share its commit.
+   * (gateway/api-fast-path.ts, src/batch.ts): their transactions join within that callback's drain, and the group
+   * commits at its end, alone or not, instead of holding them for a further turn; no other write of the batch is
+   * coming. A transaction that starts from a callback of its own (a key or a signature from a worker thread, a Fastify
+   * route) finds itself alone after its drain and waits for the check phase, so that those the same poll phase's
+   * callbacks start share its commit.
    */
   const runGroup = (conn: Db, gather: boolean) => {
     const done: Array<{ w: Waiting; value: unknown }> = [];
@@ -330,12 +337,13 @@ function groupCommit(
       const began = performance.now();
       // 'drain': may wait for the end of the drain; 'turn': may wait for the check phase if still alone; 'closed'.
       let waits: 'drain' | 'turn' | 'closed' = gather ? 'drain' : 'closed';
+      const fromBatch = runningBatch();
       try {
         for (;;) {
           const w = queue.shift();
           if (!w) {
             const size = done.length + refused.length;
-            if (size === 0 || waits === 'closed' || (waits === 'turn' && size > 1)) break;
+            if (size === 0 || waits === 'closed' || (waits === 'turn' && (size > 1 || fromBatch))) break;
             // Each wait happens once: waiting again would hold every transaction so far for a whole further turn,
             // which under load is the next round of reads (15-25 ms at 64 connections).
             if (waits === 'drain') {

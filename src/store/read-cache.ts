@@ -90,14 +90,16 @@ export interface HeldStamp extends Stamp {
 }
 
 /**
- * `stamp` read at most once per turn of the event loop: the first read of a turn takes it, and it is dropped when the
- * turn's ticks and promise jobs have run (node runs both until neither is left), before node hands any new input to
- * JavaScript. Every request a turn serves had arrived before the turn began (several pipelined on one connection
+ * `stamp` read at most once per turn of the event loop, by which this code means one callback and the ticks and
+ * promise jobs that follow it: the first read of a turn takes it, and it is dropped at the first round of ticks after
+ * that read, once the promise jobs queued until then (and those they queue) have run; always before node hands any
+ * new input to JavaScript. (A turn whose work goes on through later rounds of ticks reads it again there: fresher,
+ * never older.) Every request a turn serves had arrived before the turn began (several pipelined on one connection
  * arrive together), so a header read at any moment of the turn is no older than any of their arrivals: a commit
  * another process finished before a request arrived is still seen by that request's reads. A request's reads in one
  * turn (its key's IAM version, its certificate, the domain checks) then cost one pread, not three; and the API's fast
  * path starts all the requests one poll phase read in one callback (`startsInBatches`, gateway/api-fast-path.ts), so
- * under load one pread serves them all.
+ * under load one pread serves most of them.
  *
  * What is seen within a turn: this process's own statements drop the stamp as they run (openStore), and its commit
  * groups count in `ReadCounts.commits`, so a read after either reads afresh; a read that misses reads the header again

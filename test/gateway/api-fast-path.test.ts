@@ -355,4 +355,26 @@ describe('API fast path: requests read in one turn start together', () => {
     assert.equal(guard.enter(), true);
     assert.equal(guard.enter(), true);
   });
+
+  test('a metrics sink that throws while answering is logged, and the slot still comes back', async () => {
+    const guard = createOverloadGuard({ maxInFlight: 1 });
+    const logged: string[] = [];
+    const log = { ...silent, error: (_o: object, msg?: string) => logged.push(msg ?? '') };
+    const fast = createApiFastPath({
+      pipeline: async () => ({ body: '{"Response":{"Fine":true}}', code: 'Success', action: 'Fine' }),
+      guard,
+      maxBodyBytes: 1024,
+      closing: () => false,
+      observe: () => {
+        throw new Error('sink broken');
+      },
+      log: { ...log, child: () => log },
+    });
+    const one = exchange('one');
+    fast(one.req, one.res);
+    one.arrive();
+    await until(() => logged.includes('answer failed'), 'the failure is logged');
+    assert.equal(JSON.parse(one.sent[0]).Response.Fine, true);
+    assert.equal(guard.enter(), true, 'the slot came back');
+  });
 });

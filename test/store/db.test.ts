@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
+import { runAsBatch } from '../../src/batch.js';
 import { openStore, type Store, sqlText } from '../../src/store/db.js';
 import { migrationProvider } from '../../src/store/migrations.js';
 
@@ -339,20 +340,50 @@ describe('Store.tx: group commit (SQLite)', () => {
     try {
       const before = store.stats.commits;
       const events: string[] = [];
-      let third: Promise<unknown> | undefined;
-      // The next callback of the event loop: by then w1 and w2 are committed, and w3 starts a group of its own.
+      let fourth: Promise<unknown> | undefined;
+      // The next callback of the event loop: by then w1-w3 are committed, and w4 starts a group of its own.
       setImmediate(() => {
         events.push('next callback');
-        third = store.tx(put('w3')).then(() => events.push('w3 committed'));
+        fourth = store.tx(put('w4')).then(() => events.push('w4 committed'));
       });
       const first = store.tx(put('w1')).then(() => events.push('w1 committed'));
-      // A promise job of the same drain, as a request of the fast path's batch reaches its transaction.
-      const second = Promise.resolve().then(() => store.tx(put('w2')).then(() => events.push('w2 committed')));
-      await Promise.all([first, second]);
-      while (!third) await new Promise((resolve) => setImmediate(resolve));
-      await third;
-      assert.deepEqual(events, ['w1 committed', 'w2 committed', 'next callback', 'w3 committed']);
+      const second = store.tx(put('w2')).then(() => events.push('w2 committed'));
+      // Late in the same drain, long after w1 and w2 have run: as a request of the fast path's batch whose handler
+      // awaits many promises before it reaches its transaction.
+      const third = (async () => {
+        for (let i = 0; i < 200; i++) await null;
+        await store.tx(put('w3'));
+        events.push('w3 committed');
+      })();
+      await Promise.all([first, second, third]);
+      while (!fourth) await new Promise((resolve) => setImmediate(resolve));
+      await fourth;
+      assert.deepEqual(events, ['w1 committed', 'w2 committed', 'w3 committed', 'next callback', 'w4 committed']);
       assert.equal(store.stats.commits - before, 2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a write alone in the API's batch commits at the end of the batch's drain, not a turn later", async () => {
+    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
+    try {
+      const events: string[] = [];
+      let done: Promise<unknown> | undefined;
+      // The batch runs in a check phase, as the fast path runs it; a callback queued from it runs a turn later.
+      await new Promise<void>((resolve) =>
+        setImmediate(() =>
+          runAsBatch(() => {
+            done = store.tx(put('alone')).then(() => events.push('committed'));
+            setImmediate(() => {
+              events.push('next turn');
+              resolve();
+            });
+          }),
+        ),
+      );
+      await done;
+      assert.deepEqual(events, ['committed', 'next turn']);
     } finally {
       await store.close();
     }
