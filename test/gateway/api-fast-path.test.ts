@@ -1,7 +1,8 @@
 // The API's own HTTP path (api-fast-path.ts) on a real socket: the envelope and its headers, admission under the
 // in-flight limit and how slots come back (finished, client gone mid-upload, client gone while the handler works),
-// the body limit, the request log line, `Connection: close` while closing, and what it leaves to Fastify; and, with
-// stand-in requests, that requests read in one turn start their pipelines together.
+// pipelined requests answered in order, the body limit, the request log line, `Connection: close` while closing, and
+// what it leaves to Fastify; and, with stand-in requests, that requests read in one turn start their pipelines
+// together.
 
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -12,7 +13,7 @@ import {
   request,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -172,6 +173,35 @@ describe('API fast path', () => {
       again.map((a) => a.code),
       ['Success', 'Success'],
     );
+  });
+
+  test('pipelined requests on one connection are answered in their order, though they run in one batch', async () => {
+    gate.close();
+    const raw = (action: string) => {
+      const headers = { ...signed(action), 'content-length': '2' };
+      return `POST / HTTP/1.1\r\n${Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n{}`;
+    };
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+    });
+    // Both in one write: the slow one first, the quick one behind it.
+    socket.write(raw('Wait') + raw('DescribeCertificates'));
+    const entered = gate.entered();
+    await until(() => gate.entered() > entered, 'the first request is in its handler');
+    // The second has its answer by now; it must wait for the first's.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(received, '', 'nothing is answered before the first request');
+    gate.open();
+    const bodies = () => received.split(/HTTP\/1\.1 200 OK\r\n/).slice(1);
+    await until(() => bodies().length === 2 && bodies()[1].endsWith('}}'), 'both are answered whole');
+    socket.destroy();
+    const [first, second] = bodies().map((b) => JSON.parse(b.slice(b.indexOf('\r\n\r\n') + 4)).Response);
+    assert.equal(first.Waited, true);
+    assert.equal(typeof second.TotalCount, 'number');
   });
 
   test('a client that drops its upload half-way gives its slot back at once', async () => {
