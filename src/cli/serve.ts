@@ -105,17 +105,6 @@ export async function serve(
 }
 
 /**
- * V8 flags for a server's heap, each unless node was given one of its own (on its command line or in NODE_OPTIONS):
- * - 32 MB semi-spaces. A request allocates a few kilobytes that die young; with V8's default young generation a busy
- *   server scavenges very often and promotes survivors that then cost major collections of 10-20 ms, the tail of its
- *   latency. They cut DescribeCertificate's p99 from about 105 to 50 ms in the benchmark (bench/README.md).
- * - No allocation-site pretenuring. Under load many of a request's objects are still in flight at a scavenge, so V8
- *   judges their allocation sites long-lived and allocates from them straight into the old generation; among them
- *   are objects that hold native memory V8 does not count (node's KeyObjects, OpenSSL's contexts), which then waits
- *   for a full collection. The online ECDSA row's resident set grew about 10 MB a second to a peak of 292-299 MB;
- *   without pretenuring it peaked at 210-212 MB, at the same rate of requests (bench/README.md).
- */
-/**
  * Writes `text` to `file` whole: into a new file beside it (created with `mode`, never through an existing one), then
  * renamed over it. Scripts wait for credentials.json to appear and read it at once; written in place, they could
  * read it empty or cut short.
@@ -131,6 +120,17 @@ export function writeWhole(file: string, text: string, mode: number): void {
   }
 }
 
+/**
+ * V8 flags for a server's heap, each unless node was given one of its own (on its command line or in NODE_OPTIONS):
+ * - 32 MB semi-spaces. A request allocates a few kilobytes that die young; with V8's default young generation a busy
+ *   server scavenges very often and promotes survivors that then cost major collections of 10-20 ms, the tail of its
+ *   latency. They cut DescribeCertificate's p99 from about 105 to 50 ms in the benchmark (bench/README.md).
+ * - No allocation-site pretenuring. Under load many of a request's objects are still in flight at a scavenge, so V8
+ *   judges their allocation sites long-lived and allocates from them straight into the old generation; among them
+ *   are objects that hold native memory V8 does not count (node's KeyObjects, OpenSSL's contexts), which then waits
+ *   for a full collection. The online ECDSA row's resident set grew about 10 MB a second to a peak of 292-299 MB;
+ *   without pretenuring it peaked at 210-212 MB, at the same rate of requests (bench/README.md).
+ */
 export function heapFlags(execArgv: readonly string[], nodeOptions: string): string[] {
   const given = (name: string) => [...execArgv, nodeOptions].some((a) => a.includes(name));
   const flags: string[] = [];

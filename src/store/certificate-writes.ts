@@ -16,6 +16,9 @@ const MAX_KEPT = 4096;
  * about half of building a CreateCertificate's two statements). A name is checked once, when its node is made.
  */
 interface Columns {
+  /** the last name of the list that ends here, and the node of the list before it (none for the empty list) */
+  name: string;
+  up: Columns | undefined;
   next: Map<string, Columns>;
   /** the SQL for the list of names that ends here, once made */
   text: string | undefined;
@@ -26,7 +29,15 @@ interface Statements {
   nodes: number;
 }
 
-const statements = (): Statements => ({ root: { next: new Map(), text: undefined }, nodes: 0 });
+const node = (name: string, up: Columns | undefined): Columns => ({ name, up, next: new Map(), text: undefined });
+const statements = (): Statements => ({ root: node('', undefined), nodes: 0 });
+
+/** The list of names that ends at `at`, read back up the trie: only when its statement is made. */
+function namesTo(at: Columns): string[] {
+  const names: string[] = [];
+  for (let n: Columns | undefined = at; n?.up !== undefined; n = n.up) names.push(n.name);
+  return names.reverse();
+}
 
 /**
  * The row's columns with a value (as the builder, which leaves out undefined ones) and those values, followed by
@@ -38,7 +49,7 @@ function columnsOf(
   extra?: { name: string; value: SqlParam },
 ): { at: Columns; values: SqlParam[] } {
   if (kept.nodes >= MAX_KEPT) {
-    kept.root = { next: new Map(), text: undefined };
+    kept.root = node('', undefined);
     kept.nodes = 0;
   }
   const values: SqlParam[] = [];
@@ -47,7 +58,7 @@ function columnsOf(
     let next = at.next.get(name);
     if (next === undefined) {
       if (!IDENTIFIER.test(name)) throw new Error(`not a column name: ${JSON.stringify(name.slice(0, 64))}`);
-      next = { next: new Map(), text: undefined };
+      next = node(name, at);
       at.next.set(name, next);
       kept.nodes++;
     }
@@ -67,19 +78,12 @@ function columnsOf(
   return { at, values };
 }
 
-/** The names of the list that `columnsOf` walked, in its order: read again only to make a statement once. */
-function namesOf(row: object, extra?: string): string[] {
-  const fields = row as Record<string, unknown>;
-  const names = Object.keys(fields).filter((n) => fields[n] !== undefined && n !== extra);
-  return extra === undefined ? names : [...names, extra];
-}
-
 const inserts = { certificates: statements(), operate_logs: statements() };
 
 async function insert(db: Db, table: 'certificates' | 'operate_logs', row: object): Promise<void> {
   const { at, values } = columnsOf(inserts[table], row);
   if (at.text === undefined) {
-    const names = namesOf(row);
+    const names = namesTo(at);
     at.text = `insert into ${table} (${names.join(', ')}) values (${names.map(() => '?').join(', ')})`;
   }
   await sqlText(db).run(at.text, values);
@@ -105,7 +109,7 @@ export async function updateCertificate(
   // The new version is set whatever the patch says of it, as a spread of the patch followed by it would.
   const { at, values } = columnsOf(updates, patch, { name: 'version', value: version + 1 });
   if (at.text === undefined) {
-    const names = namesOf(patch, 'version');
+    const names = namesTo(at);
     at.text = `update certificates set ${names.map((n) => `${n} = ?`).join(', ')} where certificate_id = ? and version = ?`;
   }
   values.push(certificateId, version);

@@ -5,7 +5,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { runningBatch } from '../batch.js';
+import { afterDrain, runningBatch } from '../batch.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { migrationProvider } from './migrations.js';
 import { cachedReads, freeze, heldForTheTurn, walIndexStamp } from './read-cache.js';
@@ -269,11 +269,10 @@ function groupCommit(
   const queue: Array<Waiting & { since: number }> = [];
   let running = false;
   /**
-   * At the first round of ticks from now, once the promise jobs queued until then, and those they queue, have run: the
-   * transactions that the callback's promise chains reach have joined by then (one reached through a later round of
-   * ticks joins the next group).
+   * The end of the current drain (`afterDrain`): the transactions that the callback's promise chains reach have joined
+   * by then (one reached through a later round of ticks joins the next group).
    */
-  const endOfDrain = () => new Promise<void>((resolve) => queueMicrotask(() => process.nextTick(resolve)));
+  const endOfDrain = () => new Promise<void>((resolve) => afterDrain(resolve));
   /** The next check phase of the event loop: what the sockets and threads of this poll phase start has joined. */
   const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -13,6 +13,7 @@
 
 import { fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { afterDrain } from '../batch.js';
 
 export type RawRead = <T>(sqlText: string, params: ReadonlyArray<string | number | null>) => T[];
 
@@ -122,9 +123,9 @@ export function heldForTheTurn(stamp: () => string | null): HeldStamp {
         held = stamp();
         if (!endScheduled) {
           endScheduled = true;
-          // A tick queued from a promise job runs once all promise jobs have: queued at once from within a tick (a
-          // stream's 'end' event is one), it would run before them, between a request's first read and the next.
-          queueMicrotask(() => process.nextTick(endOfTurn));
+          // Not a bare nextTick: queued from within a tick (a stream's 'end' event is one), it would run before the
+          // promise jobs, between a request's first read and the next.
+          afterDrain(endOfTurn);
         }
       }
       return held;

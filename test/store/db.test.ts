@@ -200,10 +200,18 @@ describe('Store.tx: group commit (SQLite)', () => {
   const put = (key: string) => (db: TxDb) => sqlText(db).run('insert into meta (key, value) values (?, ?)', [key, '1']);
   const keysOf = async (store: Store) =>
     (await store.read<{ key: string }>('select key from meta', [])).map((r) => r.key);
-
-  test('transactions of one turn share one commit, and each settles only once it is committed', async () => {
+  /** A fresh store whose groups close on their waits alone, for `fn`, then closed. */
+  const grouped = async (fn: (store: Store) => Promise<void>) => {
     const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
     try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
+  };
+
+  test('transactions of one turn share one commit, and each settles only once it is committed', async () => {
+    await grouped(async (store) => {
       const before = { ...store.stats };
       const seen: boolean[] = [];
       await Promise.all(
@@ -220,14 +228,11 @@ describe('Store.tx: group commit (SQLite)', () => {
       assert.deepEqual(seen, Array(10).fill(true));
       assert.equal(store.stats.transactions - before.transactions, 10);
       assert.equal(store.stats.commits - before.commits, 1);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('a transaction that fails in a group rolls back alone; the others commit', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
-    try {
+    await grouped(async (store) => {
       const before = store.stats.commits;
       const boom = new Error('boom');
       const [a, b, c] = await Promise.allSettled([
@@ -243,14 +248,11 @@ describe('Store.tx: group commit (SQLite)', () => {
       assert.equal(c.status, 'fulfilled');
       assert.deepEqual((await keysOf(store)).filter((k) => k.length === 1).sort(), ['a', 'c']);
       assert.equal(store.stats.commits - before, 1);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('an error that makes SQLite abandon the transaction fails the group that waited for its commit', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
-    try {
+    await grouped(async (store) => {
       await store.db.insertInto('meta').values({ key: 'dup', value: 'old' }).execute();
       const [a, b, c] = await Promise.allSettled([
         store.tx(put('a')),
@@ -268,14 +270,11 @@ describe('Store.tx: group commit (SQLite)', () => {
       assert.ok(!keys.includes('a'), 'the first transaction was lost with the group and told so');
       assert.ok(keys.includes('c'));
       assert.equal(await metaValue(store, 'dup'), 'old');
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test("a transaction that fails on another's uncommitted write is told only with the group's outcome", async () => {
-    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
-    try {
+    await grouped(async (store) => {
       // B refuses because of A's write, as a Submit refuses an order that a cancel in the same group just moved on.
       const refuseIfCancelled = async (db: TxDb) => {
         const seen = await sqlText(db).all<{ key: string }>("select key from meta where key = 'cancelled'", []);
@@ -307,14 +306,11 @@ describe('Store.tx: group commit (SQLite)', () => {
       assert.match(String((b2 as PromiseRejectedResult).reason), /transaction not committed: UNIQUE constraint failed/);
       assert.match(String((c2 as PromiseRejectedResult).reason), /^SqliteError: UNIQUE constraint failed/);
       assert.ok(!(await keysOf(store)).includes('cancelled'));
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('a group takes at most 64 transactions, so a long queue commits as it goes', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
-    try {
+    await grouped(async (store) => {
       const before = store.stats.commits;
       let visibleEarly = false;
       await Promise.all(
@@ -330,14 +326,11 @@ describe('Store.tx: group commit (SQLite)', () => {
       const commits = store.stats.commits - before;
       assert.ok(commits >= 4 && commits <= 10, `${commits} commits for 200 transactions`);
       assert.equal((await keysOf(store)).filter((k) => k.startsWith('q')).length, 200);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('a group that its drain filled commits at the end of that drain, without waiting for the check phase', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
-    try {
+    await grouped(async (store) => {
       const before = store.stats.commits;
       const events: string[] = [];
       let fourth: Promise<unknown> | undefined;
@@ -360,14 +353,11 @@ describe('Store.tx: group commit (SQLite)', () => {
       await fourth;
       assert.deepEqual(events, ['w1 committed', 'w2 committed', 'w3 committed', 'next callback', 'w4 committed']);
       assert.equal(store.stats.commits - before, 2);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test("a write alone in the API's batch commits at the end of the batch's drain, not a turn later", async () => {
-    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
-    try {
+    await grouped(async (store) => {
       const events: string[] = [];
       let done: Promise<unknown> | undefined;
       // The batch runs in a check phase, as the fast path runs it; a callback queued from it runs a turn later.
@@ -384,14 +374,11 @@ describe('Store.tx: group commit (SQLite)', () => {
       );
       await done;
       assert.deepEqual(events, ['committed', 'next turn']);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('a group alone after its drain waits once, for the check phase: what joined it commits before the next turn', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
-    try {
+    await grouped(async (store) => {
       const before = store.stats.commits;
       const events: string[] = [];
       let second: Promise<unknown> | undefined;
@@ -411,22 +398,17 @@ describe('Store.tx: group commit (SQLite)', () => {
       await Promise.all([second, third]);
       assert.deepEqual(events, ['w1 committed', 'w2 committed', 'w3 sent', 'w3 committed']);
       assert.equal(store.stats.commits - before, 2, 'w1 and w2 shared a commit');
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('a transaction alone commits within the next turn of the event loop', async () => {
-    const store = await openStore({ url: '', dataDir: freshDir(), groupMaxMs: GROUPED });
-    try {
+    await grouped(async (store) => {
       const before = store.stats.commits;
       for (let i = 0; i < 5; i++) {
         await store.tx((db) => sqlText(db).run('insert into meta (key, value) values (?, ?)', [`s${i}`, '1']));
       }
       assert.equal(store.stats.commits - before, 5);
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
 
